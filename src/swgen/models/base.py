@@ -1,0 +1,87 @@
+"""The contract between a model and the engine.
+
+A model owns its networks, optimisers and one ``train_step``; the engine owns the loop, devices,
+distribution, EMA, checkpoints, logging and sampling. The engine only calls what is defined here,
+so adding a model never means touching the engine:
+
+* ``Config``: a dataclass of hyperparameters whose defaults are the paper's,
+* ``train_step(real, step) -> dict`` of detached scalar tensors to log (``loss_*`` are checked
+  for NaN/inf by the engine),
+* ``generate(z)`` and ``sample_latent(n, generator)`` for sampling,
+* ``optimizers``: a name -> optimiser dict, saved in checkpoints,
+* ``ema_modules``: the names of sub-modules whose weights the engine averages (default the
+  ``generator``), used for sampling.
+
+Inside ``train_step`` a model calls ``self.optimize(loss, optimizer)`` for each update; the engine
+installs the backward pass (mixed precision scaling) and the gradient all-reduce of multi-process
+training behind it, so one model file works on one CPU, one GPU or many processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor, nn
+
+from swgen.data.base import DataInfo
+
+GradientSync = Callable[[list[nn.Parameter]], None]
+
+
+class GenerativeModel(nn.Module):
+    """Base class of every registered model."""
+
+    Config: ClassVar[type]
+    ema_modules: ClassVar[tuple[str, ...]] = ("generator",)
+
+    def __init__(self, config: Any, data: DataInfo) -> None:
+        super().__init__()
+        self.config = config
+        self.data = data
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        self._backward: Callable[[Tensor], None] = Tensor.backward
+        self._sync: GradientSync = lambda params: None
+
+    # --- what a model implements -------------------------------------------------------------
+    latent_dim: int
+
+    def train_step(self, real: Tensor, step: int) -> dict[str, Tensor]:
+        raise NotImplementedError
+
+    def generate(self, z: Tensor) -> Tensor:
+        """Map latent codes to samples in model space (images in [-1, 1])."""
+        return self.generator(z)
+
+    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Latent codes of the prior, N(0, I) unless a model says otherwise."""
+        device = next(self.parameters()).device
+        z = torch.randn(n, self.latent_dim, generator=generator)
+        return z.to(device)
+
+    # --- what the engine provides ------------------------------------------------------------
+    def attach_backend(self, backward: Callable[[Tensor], None], sync: GradientSync) -> None:
+        """Installed by the engine: how to back-propagate and how to all-reduce gradients."""
+        self._backward = backward
+        self._sync = sync
+
+    def optimize(self, loss: Tensor, optimizer: torch.optim.Optimizer) -> None:
+        """One update of the parameters ``optimizer`` holds: zero, backward, all-reduce, step."""
+        optimizer.zero_grad(set_to_none=True)
+        self._backward(loss)
+        self._sync([p for group in optimizer.param_groups for p in group["params"] if p.grad is not None])
+        optimizer.step()
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+
+def requires_grad(modules: nn.Module | Iterable[nn.Module], flag: bool) -> None:
+    """Freeze or unfreeze parameters (a critic while the generator learns, and back)."""
+    if isinstance(modules, nn.Module):
+        modules = [modules]
+    for module in modules:
+        for parameter in module.parameters():
+            parameter.requires_grad_(flag)
