@@ -1,0 +1,46 @@
+"""Datasets, each registered by name in ``swgen.registry.DATASETS``; ``build_dataset`` picks one.
+
+Registered: ``digits`` (default, bundled with scikit-learn), ``mnist`` and ``fashion-mnist`` (IDX
+files), ``folder`` (any folder of images), and the 2D toys ``gaussians8``, ``gaussians25`` and
+``swissroll``. Nothing is ever downloaded. A new dataset is one file with a factory
+``@DATASETS.register("name") def f(config: DataConfig) -> DataSource``, imported below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from swgen.data import digits, folder, mnist, toy  # noqa: F401  (registers the datasets)
+from swgen.data.base import DataConfig, DataInfo, DataSource, step_generator
+from swgen.data.folder import FolderImages, load_folder
+from swgen.data.idx import read_idx, write_idx
+from swgen.data.memory import InMemoryImages
+from swgen.data.toy import GaussianMixture, SwissRoll
+from swgen.registry import DATASETS
+
+__all__ = [
+    "DataConfig",
+    "DataInfo",
+    "DataSource",
+    "FolderImages",
+    "GaussianMixture",
+    "InMemoryImages",
+    "SwissRoll",
+    "build_dataset",
+    "load_folder",
+    "read_idx",
+    "step_generator",
+    "write_idx",
+]
+
+
+def build_dataset(config: DataConfig) -> DataSource:
+    """The dataset ``config.name`` names; an existing folder given as the name is a ``folder``.
+
+    A registered name wins over a folder of the same name. An unknown name that is not a folder
+    raises the registry's ``UserError``, which lists the registered names.
+    """
+    if config.name not in DATASETS and Path(config.name).expanduser().is_dir():
+        config = dataclasses.replace(config, name="folder", path=config.name)
+    return DATASETS.get(config.name)(config)

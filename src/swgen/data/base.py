@@ -46,6 +46,11 @@ class DataInfo:
         return self.shape[-1] if self.kind == "images" else 0
 
 
+# ``step_generator(seed, SAMPLE_STREAM, ...)`` draws ``DataSource.sample`` reference sets: a stream
+# apart from every training step (steps and epochs are >= 0).
+SAMPLE_STREAM = -1
+
+
 def step_generator(seed: int, *stream: int) -> torch.Generator:
     """A CPU generator seeded from ``seed`` and stream indices (e.g. step, epoch).
 
@@ -65,7 +70,9 @@ class DataSource(ABC):
     name: str
 
     @abstractmethod
-    def batch(self, step: int, batch_size: int, seed: int, rank: int = 0, world_size: int = 1) -> Tensor:
+    def batch(
+        self, step: int, batch_size: int, seed: int, rank: int = 0, world_size: int = 1
+    ) -> Tensor:
         """Rows ``rank::world_size`` of the global batch number ``step`` (float32, model space)."""
 
     @abstractmethod

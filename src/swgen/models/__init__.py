@@ -1,0 +1,21 @@
+"""Models, one file per family; importing this package registers them all in ``MODELS``.
+
+``gan`` (non-saturating), ``wgan`` (weight clipping), ``wgan-gp`` (gradient penalty), ``swgan``
+(dual SWD blocks, Algorithm 4 of Wu et al. 2019) and ``swae`` (primal SWD blocks, Algorithm 2).
+"""
+
+from swgen.models import gan, swae, swgan, wgan, wgan_gp  # noqa: F401  (registers the models)
+from swgen.models.base import GenerativeModel, requires_grad
+from swgen.registry import MODELS
+
+__all__ = ["MODELS", "GenerativeModel", "build_model", "model_names", "requires_grad"]
+
+
+def model_names() -> list[str]:
+    """Names accepted by ``--model``."""
+    return MODELS.names()
+
+
+def build_model(name: str, config: object, data: object) -> GenerativeModel:
+    """The registered model ``name`` built from its ``Config`` instance and the data's ``DataInfo``."""
+    return MODELS.get(name)(config, data)

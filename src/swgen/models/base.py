@@ -5,6 +5,7 @@ distribution, EMA, checkpoints, logging and sampling. The engine only calls what
 so adding a model never means touching the engine:
 
 * ``Config``: a dataclass of hyperparameters whose defaults are the paper's,
+* ``batches_per_step``: how many real batches one step consumes (default 1),
 * ``train_step(real, step) -> dict`` of detached scalar tensors to log (``loss_*`` are checked
   for NaN/inf by the engine),
 * ``generate(z)`` and ``sample_latent(n, generator)`` for sampling,
@@ -35,6 +36,9 @@ class GenerativeModel(nn.Module):
 
     Config: ClassVar[type]
     ema_modules: ClassVar[tuple[str, ...]] = ("generator",)
+    # Real batches consumed by one train_step (e.g. n_critic for WGAN-style critics): the engine
+    # passes ``batches_per_step * batch_size`` rows and the model splits them.
+    batches_per_step: int = 1
 
     def __init__(self, config: Any, data: DataInfo) -> None:
         super().__init__()

@@ -1,0 +1,158 @@
+"""The ``swgen`` command: train, sample, explore, list.
+
+Every user error ends as one line on stderr, ``swgen: <what is wrong>; <what to do>``, and exit
+code 2, without a traceback; nothing already written is lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from swgen.errors import UserError
+
+EXIT_USER_ERROR = 2
+
+
+def _train(args: argparse.Namespace) -> None:
+    from swgen.config import load_yaml, resolve
+    from swgen.train.engine import Trainer
+    from swgen.train.run_folder import RunFolder
+
+    flags = {
+        "model.name": args.model,
+        "data.name": args.data,
+        "train.seed": args.seed,
+        "train.device": args.device,
+    }
+    if args.resume is not None:
+        folder = RunFolder(args.resume)
+        folder.require_existing()
+        saved = load_yaml(folder.config)
+        saved_model = str((saved.get("model") or {}).get("name", ""))
+        if args.model is not None and args.model.lower() != saved_model.lower():
+            raise UserError(
+                f"run '{folder.root}' holds a {saved_model} model, not {args.model}; "
+                "drop --model to resume it, or start a new run with --out"
+            )
+        config = resolve(args.config, args.overrides, flags, base=saved)
+        trainer = Trainer(config, folder, resume=True)
+    else:
+        config = resolve(args.config, args.overrides, flags)
+        if args.out is not None:
+            folder = RunFolder(args.out)
+            if folder.checkpoint.exists():
+                raise UserError(
+                    f"'{folder.root}' already holds a trained run; continue it with "
+                    f"--resume '{folder.root}' or choose another --out"
+                )
+        else:
+            folder = RunFolder.new(config.model_name, config.data.name)
+        trainer = Trainer(config, folder)
+    summary = trainer.fit()
+    if trainer.is_main:
+        losses = ", ".join(f"{k}={v:.4g}" for k, v in summary.items() if k.startswith("loss_"))
+        print(f"swgen: trained {config.model_name} on {config.data.name} to step {trainer.step}"
+              f" ({losses}); run folder: {folder.root}")
+
+
+def _sample(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from swgen.plots import image_grid, save_picture, scatter_plot
+    from swgen.train.checkpoint import load_trained
+
+    out = Path(args.output)
+    if out.suffix.lower() not in (".png", ".npy"):
+        raise UserError(f"cannot write samples to '{out}'; give a .png or .npy file name")
+    if args.n < 1:
+        raise UserError(f"-n must be at least 1, got {args.n}")
+    run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
+    samples = run.sample(args.n, seed=args.seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".npy":
+        np.save(out, samples.numpy())
+    elif run.data.info.kind == "images":
+        save_picture(image_grid(samples), out)
+    else:
+        real = run.data.to_data_space(run.data.sample(min(args.n, 2000), seed=args.seed))
+        save_picture(scatter_plot(samples, real), out)
+    print(f"swgen: wrote {args.n} samples of {run.config.model_name} (step {run.step}) to {out}")
+
+
+def _explore(args: argparse.Namespace) -> None:
+    from swgen.explore import explore
+    from swgen.train.checkpoint import load_trained
+
+    run = load_trained(args.run, device=args.device)
+    written = explore(run, args.output, seed=args.seed)
+    print(f"swgen: wrote {len(written)} files to {args.output}")
+
+
+def _list(args: argparse.Namespace) -> None:
+    import swgen.data  # noqa: F401  (datasets register on import)
+    import swgen.models  # noqa: F401
+    from swgen.registry import DATASETS, MODELS
+
+    print("models:  ", " ".join(MODELS.names()))
+    print("datasets:", " ".join(DATASETS.names()), "(or the path of an image folder)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="swgen", description="Sliced Wasserstein generative models and their baselines."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a model (default: swgan on digits)")
+    train.add_argument("--model", help="model name (swgen list shows them)")
+    train.add_argument("--data", help="dataset name, or the path of an image folder")
+    train.add_argument("--config", help="YAML file with model:, data:, train: sections")
+    train.add_argument("--seed", type=int, help="random seed (train.seed)")
+    train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (train.device)")
+    train.add_argument("--out", help="run folder to create (default: a new folder under runs/)")
+    train.add_argument("--resume", metavar="RUN", help="continue the run in this folder")
+    train.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
+                       help="dotted overrides, e.g. train.steps=2000 model.lambda1=10")
+    train.set_defaults(handler=_train)
+
+    sample = commands.add_parser("sample", help="draw samples from a trained run")
+    sample.add_argument("run", metavar="RUN")
+    sample.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
+    sample.add_argument("-o", "--output", required=True, help=".png (grid or scatter) or .npy")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--device", default="cpu")
+    sample.add_argument("--no-ema", action="store_true", help="use the raw, not averaged, weights")
+    sample.set_defaults(handler=_sample)
+
+    explore = commands.add_parser("explore", help="latent-space exploration strips")
+    explore.add_argument("run", metavar="RUN")
+    explore.add_argument("-o", "--output", required=True, help="folder for the strips")
+    explore.add_argument("--seed", type=int, default=0)
+    explore.add_argument("--device", default="cpu")
+    explore.set_defaults(handler=_explore)
+
+    listing = commands.add_parser("list", help="list models and datasets")
+    listing.set_defaults(handler=_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except UserError as error:
+        print(f"swgen: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("swgen: interrupted; the last checkpoint in the run folder is intact", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.exit(main())

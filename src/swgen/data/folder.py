@@ -1,0 +1,100 @@
+"""``folder``: every PNG, JPEG, BMP or WebP image under a folder, searched recursively.
+
+Files are read in sorted path order (so ``data.limit`` keeps the same images on every machine),
+converted to RGB (or L when ``data.channels == 1``), resized with PIL bicubic so the shorter side
+is ``image_size`` and centre-cropped to a square. Files that cannot be decoded are skipped and
+counted in one warning. Giving a folder as the dataset name (``data.name=path/to/images``) is
+the same as ``data.name=folder data.path=path/to/images``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+from swgen.data.base import DataConfig
+from swgen.data.memory import InMemoryImages, check_image_size, image_channels, take_limit
+from swgen.errors import UserError
+from swgen.registry import DATASETS
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp"})
+
+
+class FolderImages(InMemoryImages):
+    """The images of one folder; ``skipped`` counts the files that could not be decoded."""
+
+    def __init__(self, folder: Path, images: torch.Tensor, skipped: int = 0) -> None:
+        super().__init__("folder", images)
+        self.folder = folder
+        self.skipped = skipped
+
+    def describe(self) -> str:
+        return f"{super().describe()} from '{self.folder}'"
+
+
+def image_files(folder: Path) -> list[Path]:
+    """Image files under ``folder`` (any depth), by suffix, case-insensitive, in sorted order."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
+    )
+
+
+def load_square_image(path: Path, size: int, mode: str) -> np.ndarray:
+    """The image at ``path`` in PIL ``mode``, shorter side resized to ``size``, centre-cropped.
+
+    Returns uint8 (size, size) for mode "L" or (size, size, 3) for "RGB".
+    """
+    with Image.open(path) as opened:
+        image = ImageOps.exif_transpose(opened).convert(mode)
+    width, height = image.size
+    scale = size / min(width, height)
+    new_size = (max(size, round(width * scale)), max(size, round(height * scale)))
+    image = image.resize(new_size, Image.Resampling.BICUBIC)
+    left, top = (new_size[0] - size) // 2, (new_size[1] - size) // 2
+    return np.asarray(image.crop((left, top, left + size, top + size)), dtype=np.uint8)
+
+
+def load_folder(folder: str | Path, config: DataConfig) -> FolderImages:
+    """All readable images under ``folder`` as one in-memory dataset (see the module docstring)."""
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise UserError(f"data folder '{folder}' does not exist or is not a folder")
+    size = check_image_size(config)
+    channels = image_channels(config, 3)
+    mode = "L" if channels == 1 else "RGB"
+    paths = image_files(folder)
+    wanted = take_limit(config, len(paths)) if paths else 0
+    images: list[np.ndarray] = []
+    unreadable = 0
+    for path in paths:
+        if len(images) == wanted:
+            break
+        try:
+            images.append(load_square_image(path, size, mode))
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            unreadable += 1
+    if unreadable:
+        warnings.warn(
+            f"data folder '{folder}': skipped {unreadable} unreadable image file(s)", stacklevel=2
+        )
+    if not images:
+        raise UserError(
+            f"data folder '{folder}' has no readable images (checked {len(paths)} files, "
+            f"{unreadable} unreadable); give a folder of PNG or JPEG files"
+        )
+    stacked = torch.from_numpy(np.stack(images))
+    pixels = stacked.unsqueeze(1) if channels == 1 else stacked.permute(0, 3, 1, 2)
+    return FolderImages(folder, pixels, skipped=unreadable)
+
+
+@DATASETS.register("folder")
+def folder(config: DataConfig) -> FolderImages:
+    if not config.path:
+        raise UserError("dataset 'folder' needs data.path, a folder of PNG or JPEG files")
+    return load_folder(config.path, config)

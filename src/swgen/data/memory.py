@@ -1,0 +1,122 @@
+"""Finite image datasets held in memory, shuffled per epoch, sliced per rank.
+
+Every finite dataset (digits, MNIST, Fashion-MNIST, image folders) ends up here as one uint8
+tensor of shape (N, C, H, W). The sample order is an infinite sequence of epochs, epoch ``e``
+being the permutation drawn from ``step_generator(seed, e)``; batch ``step`` of global size ``B``
+holds positions ``[step * B, (step + 1) * B)`` of that sequence and rank ``r`` of ``w`` takes
+positions ``r::w`` of it. So a batch is a pure function of (seed, step), one epoch visits every
+sample once, and the ranks of a multi-process run split each global batch without overlap.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import Tensor
+
+from swgen.data.base import SAMPLE_STREAM, DataConfig, DataInfo, DataSource, step_generator
+from swgen.errors import UserError
+
+
+class InMemoryImages(DataSource):
+    """A finite image dataset: ``images`` is uint8 (N, C, H, W), served as float32 in [-1, 1]."""
+
+    _cached_epochs = 4  # a batch spans at most two epochs; keep a few for sample() too
+
+    def __init__(self, name: str, images: Tensor, labels: Tensor | None = None) -> None:
+        if images.dtype != torch.uint8 or images.dim() != 4:
+            raise ValueError(
+                f"images must be uint8 (N, C, H, W), got {images.dtype} {images.shape}"
+            )
+        if len(images) == 0:
+            raise UserError(f"dataset {name!r} has no samples")
+        self.name = name
+        self.images = images.contiguous()
+        self.labels = labels
+        self.info = DataInfo("images", tuple(images.shape[1:]))
+        self._permutations: OrderedDict[tuple[int, ...], Tensor] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def batch(
+        self, step: int, batch_size: int, seed: int, rank: int = 0, world_size: int = 1
+    ) -> Tensor:
+        start = step * batch_size
+        positions = torch.arange(start + rank, start + batch_size, world_size)
+        return self._gather(positions, seed)
+
+    def sample(self, n: int, seed: int = 0) -> Tensor:
+        """``n`` samples in the order of a shuffle apart from training (distinct while n <= N)."""
+        return self._gather(torch.arange(n), seed, SAMPLE_STREAM)
+
+    def describe(self) -> str:
+        return f"{self.name}: {len(self)} images of shape {tuple(self.info.shape)}"
+
+    def _gather(self, positions: Tensor, seed: int, *stream: int) -> Tensor:
+        """Samples at ``positions`` of the epoch sequence (``stream`` selects another shuffle)."""
+        n = len(self.images)
+        epochs, offsets = positions // n, positions % n
+        index = torch.empty_like(positions)
+        for epoch in torch.unique(epochs).tolist():
+            in_epoch = epochs == epoch
+            index[in_epoch] = self._permutation(seed, *stream, epoch)[offsets[in_epoch]]
+        return self.images[index].float().div_(127.5).sub_(1.0)
+
+    def _permutation(self, seed: int, *stream: int) -> Tensor:
+        key = (seed, *stream)
+        if key in self._permutations:
+            self._permutations.move_to_end(key)
+            return self._permutations[key]
+        permutation = torch.randperm(len(self.images), generator=step_generator(seed, *stream))
+        self._permutations[key] = permutation
+        if len(self._permutations) > self._cached_epochs:
+            self._permutations.popitem(last=False)
+        return permutation
+
+
+def image_channels(config: DataConfig, default: int) -> int:
+    """The channel count a config asks for (``None`` keeps ``default``); only 1 or 3."""
+    channels = default if config.channels is None else config.channels
+    if channels not in (1, 3):
+        raise UserError(f"data.channels must be 1 or 3, got {config.channels!r}")
+    return channels
+
+
+def check_image_size(config: DataConfig) -> int:
+    size = config.image_size
+    if not isinstance(size, int) or size < 1:
+        raise UserError(f"data.image_size must be a positive integer, got {size!r}")
+    return size
+
+
+def take_limit(config: DataConfig, count: int) -> int:
+    """How many leading samples of ``count`` to keep under ``config.limit``."""
+    if config.limit is None:
+        return count
+    if not isinstance(config.limit, int) or config.limit < 1:
+        raise UserError(f"data.limit must be a positive integer or null, got {config.limit!r}")
+    return min(config.limit, count)
+
+
+def grayscale_to_uint8(images: np.ndarray, size: int, channels: int) -> Tensor:
+    """Grayscale images (N, H, W) with values in [0, 1] to uint8 (N, channels, size, size).
+
+    Resizing is PIL bicubic on float ("F" mode) images, so nothing is clipped or quantised
+    before the interpolation; the result is clipped to [0, 1] (bicubic overshoots) and rounded
+    once. Grayscale is replicated when ``channels == 3``.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if images.shape[1:] != (size, size):
+        images = np.stack(
+            [
+                np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BICUBIC))
+                for image in images
+            ]
+        )
+    quantised = np.rint(np.clip(images, 0.0, 1.0) * 255.0).astype(np.uint8)
+    tensor = torch.from_numpy(quantised).unsqueeze(1)
+    return tensor.expand(-1, channels, -1, -1).contiguous()

@@ -1,0 +1,65 @@
+"""Latent-space exploration of a trained generator (the lectures' "latent vector" exercise).
+
+Writes, for image data, one strip per experiment:
+
+* ``fixed_codes.png``: the codes all 1, all 0.5, all 0.3, all 0, all -1;
+* ``one_hot.png``: (1, 0, 0, ...), (0, 1, 0, ...), ... for the first coordinates;
+* ``sweep.png``: one row per coordinate, that coordinate going from -3 to 3 while the others stay
+  at a fixed random code;
+* ``interpolation.png``: one row per pair of random codes, linear interpolation between them.
+
+For 2D data the same codes are drawn as scatter plots over real samples, and every experiment is
+also saved as ``<name>.npy`` (the generated samples, in data coordinates).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from swgen.plots import image_grid, save_picture, scatter_plot
+from swgen.train.checkpoint import TrainedRun
+
+
+def exploration_codes(latent_dim: int, seed: int = 0, steps: int = 9, rows: int = 6) -> dict[str, Tensor]:
+    """The latent codes of each experiment, as (rows * columns, latent_dim) tensors."""
+    generator = torch.Generator().manual_seed(seed)
+    fixed = torch.stack([torch.full((latent_dim,), v) for v in (1.0, 0.5, 0.3, 0.0, -1.0)])
+    one_hot = torch.eye(latent_dim)[: min(latent_dim, steps)]
+    base = torch.randn(latent_dim, generator=generator)
+    values = torch.linspace(-3, 3, steps)
+    sweep = base.repeat(min(rows, latent_dim), steps, 1)
+    for coordinate in range(min(rows, latent_dim)):
+        sweep[coordinate, :, coordinate] = values
+    ends = torch.randn(2, rows, latent_dim, generator=generator)
+    weights = torch.linspace(0, 1, steps).view(1, steps, 1)
+    interpolation = (1 - weights) * ends[0].unsqueeze(1) + weights * ends[1].unsqueeze(1)
+    return {
+        "fixed_codes": fixed,
+        "one_hot": one_hot,
+        "sweep": sweep.reshape(-1, latent_dim),
+        "interpolation": interpolation.reshape(-1, latent_dim),
+    }
+
+
+def explore(run: TrainedRun, out_dir: str | Path, seed: int = 0, steps: int = 9) -> list[Path]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    codes = exploration_codes(run.model.latent_dim, seed=seed, steps=steps)
+    real = run.data.to_data_space(run.data.sample(1000, seed=seed)) if run.data.info.kind == "points" else None
+    for name, latents in codes.items():
+        samples = run.generate(latents).cpu()
+        if real is None:
+            columns = len(latents) if name in ("fixed_codes", "one_hot") else steps
+            picture = image_grid(samples, columns=columns)
+        else:
+            picture = scatter_plot(samples, real)
+            np.save(out / f"{name}.npy", samples.numpy())
+            written.append(out / f"{name}.npy")
+        save_picture(picture, out / f"{name}.png")
+        written.append(out / f"{name}.png")
+    return written

@@ -1,0 +1,49 @@
+"""WGAN with gradient penalty (Gulrajani et al., 2017, Algorithm 1).
+
+* critic:    minimise ``E D(G(z)) - E D(x) + lambda E[(||grad D(x_hat)||_2 - 1)^2]`` with
+  ``x_hat = (1 - mu) x + mu G(z)``, one ``mu ~ U[0, 1]`` per sample,
+* generator: minimise ``-E D(G(z))``.
+
+Defaults are the paper's: Adam lr 1e-4, betas (0, 0.9), lambda = 10, n_critic = 5, and a critic
+without batch norm (layer norm instead), since the penalty is taken per sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import Tensor
+
+from swgen.models.gan import GAN, Norm, check_positive
+from swgen.models.penalties import gradient_penalty
+from swgen.registry import MODELS
+
+
+@dataclass
+class WGANGPConfig:
+    latent_dim: int = 128  # Gulrajani et al.'s image models (their toy code uses 2)
+    width: int | None = None  # None: 512 hidden units for points (the paper's toy MLP), 64 channels
+    critic_norm: Norm = "layer"  # the paper: no batch norm in the critic; layer norm
+    n_critic: int = 5  # Gulrajani et al., Algorithm 1
+    gp_weight: float = 10.0  # lambda, Gulrajani et al., Algorithm 1
+    lr: float = 1e-4  # Adam alpha, Gulrajani et al., Algorithm 1
+    betas: tuple[float, float] = (0.0, 0.9)  # Adam (beta1, beta2), Gulrajani et al., Algorithm 1
+
+    def __post_init__(self) -> None:
+        check_positive(self, "latent_dim", "n_critic", "lr")
+        if self.critic_norm == "batch":
+            raise ValueError("critic_norm 'batch' breaks the per-sample gradient penalty")
+
+
+@MODELS.register("wgan-gp")
+class WGANGP(GAN):
+    Config = WGANGPConfig
+
+    def critic_loss(self, real: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        wasserstein = self.critic(real).mean() - self.critic(fake).mean()
+        penalty, _ = gradient_penalty(self.critic, real, fake, target=1.0)
+        loss = -wasserstein + self.config.gp_weight * penalty
+        return loss, {"loss_critic": loss, "wasserstein": wasserstein, "gradient_penalty": penalty}
+
+    def generator_loss(self, fake: Tensor) -> Tensor:
+        return -self.critic(fake).mean()

@@ -1,0 +1,62 @@
+"""Pictures of samples with Pillow alone: image grids, strips and 2D scatter plots."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+from torch import Tensor
+
+
+def to_uint8_images(images: Tensor) -> np.ndarray:
+    """(N, C, H, W) floats in [0, 1] -> (N, H, W, C) uint8, rounding like clean-fid."""
+    array = images.detach().float().clamp(0, 1).cpu().numpy()
+    return np.rint(array.transpose(0, 2, 3, 1) * 255).astype(np.uint8)
+
+
+def image_grid(images: Tensor, columns: int | None = None, padding: int = 2) -> Image.Image:
+    """Tile (N, C, H, W) images in [0, 1] into one picture, ``columns`` per row (default square)."""
+    pixels = to_uint8_images(images)
+    count, height, width, channels = pixels.shape
+    columns = columns or max(1, math.ceil(math.sqrt(count)))
+    rows = max(1, math.ceil(count / columns))
+    canvas = np.full(
+        (rows * (height + padding) + padding, columns * (width + padding) + padding, channels),
+        255,
+        dtype=np.uint8,
+    )
+    for index in range(count):
+        top = padding + (index // columns) * (height + padding)
+        left = padding + (index % columns) * (width + padding)
+        canvas[top : top + height, left : left + width] = pixels[index]
+    return Image.fromarray(canvas[..., 0] if channels == 1 else canvas)
+
+
+def scatter_plot(
+    fake: Tensor, real: Tensor | None = None, size: int = 512, limit: float | None = None
+) -> Image.Image:
+    """A scatter plot of 2D points: real samples in blue under generated ones in orange."""
+    points = [p.detach().float().cpu().numpy() for p in (real, fake) if p is not None]
+    if limit is None:
+        limit = float(max(np.abs(p).max() for p in points)) * 1.1 + 1e-6
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    centre = size / 2
+    draw.line([(0, centre), (size, centre)], fill=(220, 220, 220))
+    draw.line([(centre, 0), (centre, size)], fill=(220, 220, 220))
+
+    def to_pixels(xy: np.ndarray) -> np.ndarray:
+        return np.stack([centre + xy[:, 0] / limit * centre, centre - xy[:, 1] / limit * centre], 1)
+
+    colours = [(31, 119, 180), (255, 127, 14)] if real is not None else [(255, 127, 14)]
+    for xy, colour in zip(points, colours, strict=True):
+        for x, y in to_pixels(xy):
+            draw.ellipse([x - 1.5, y - 1.5, x + 1.5, y + 1.5], fill=colour)
+    return image
+
+
+def save_picture(image: Image.Image, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)

@@ -1,0 +1,95 @@
+"""Reading checkpoints back: validation with one-line errors, and trained runs for sampling."""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from swgen.errors import UserError
+from swgen.models.base import GenerativeModel
+
+CHECKPOINT_FORMAT = "swgen-checkpoint-1"
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """Load a checkpoint on the CPU, refusing files that are not swgen checkpoints."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except FileNotFoundError:
+        raise UserError(f"checkpoint '{path}' does not exist; train the run first") from None
+    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, OSError):
+        raise UserError(
+            f"checkpoint '{path}' is unreadable (corrupt or not a torch file); "
+            "restore it from a backup or train the run again"
+        ) from None
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise UserError(f"'{path}' is not a swgen checkpoint; give the run folder 'swgen train' made")
+    return state
+
+
+def restore_model(model: GenerativeModel, state: dict[str, Any], model_name: str, path: Path) -> None:
+    """Load weights, or explain why they do not fit (another model, other sizes)."""
+    if state["model_name"] != model_name:
+        raise UserError(
+            f"checkpoint '{path}' belongs to model '{state['model_name']}', not '{model_name}'; "
+            f"resume with --model {state['model_name']} or start a new run with --out"
+        )
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError:
+        raise UserError(
+            f"checkpoint '{path}' does not fit the configured {model_name} (network sizes differ); "
+            "resume with the config saved in the run folder"
+        ) from None
+
+
+@dataclass
+class TrainedRun:
+    """A trained run loaded for sampling: the model with its EMA weights and its dataset."""
+
+    model: GenerativeModel
+    data: Any
+    config: Any
+    step: int
+
+    @torch.no_grad()
+    def generate(self, latents: torch.Tensor) -> torch.Tensor:
+        self.model.eval()
+        return self.data.to_data_space(self.model.generate(latents.to(self.model.device)).float())
+
+    def sample(self, n: int, seed: int = 0, batch: int = 500) -> torch.Tensor:
+        generator = torch.Generator().manual_seed(seed)
+        chunks = [
+            self.generate(self.model.sample_latent(min(batch, n - start), generator)).cpu()
+            for start in range(0, n, batch)
+        ]
+        return torch.cat(chunks)
+
+
+def load_trained(run_dir: str | Path, device: str = "cpu", use_ema: bool = True) -> TrainedRun:
+    """Rebuild a run's model from its saved config and checkpoint (EMA weights by default)."""
+    from swgen.config import load_yaml, resolve
+    from swgen.data import build_dataset
+    from swgen.train.run_folder import RunFolder
+
+    folder = RunFolder(run_dir)
+    folder.require_existing()
+    config = resolve(base=load_yaml(folder.config))
+    data = build_dataset(config.data)
+    state = load_checkpoint(folder.checkpoint)
+    torch.manual_seed(config.train.seed)
+    from swgen.registry import MODELS
+
+    model = MODELS.get(config.model_name)(config.model, data.info)
+    restore_model(model, state, config.model_name, folder.checkpoint)
+    if use_ema and state.get("ema"):
+        for name, values in state["ema"].items():
+            getattr(model, name).load_state_dict(values)
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    return TrainedRun(model=model.to(device), data=data, config=config, step=int(state["step"]))

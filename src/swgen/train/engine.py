@@ -1,0 +1,309 @@
+"""The one training loop shared by every model.
+
+The engine owns devices and processes (through accelerate), seeding, the data stream, EMA,
+logging (progress bar, TensorBoard, ``metrics.jsonl``), sample grids and atomic checkpoints.
+A model only provides ``train_step`` (see ``swgen.models.base``), so adding a model never
+touches this file.
+
+Reproducibility: weights are initialised from ``train.seed`` on every process; batches are a pure
+function of (seed, step); the noise a model draws comes from torch's global generator, whose
+state (one per process) is saved in each checkpoint. Resuming therefore continues the very same
+run: on the CPU, N steps + resume + N steps gives the numbers of 2N uninterrupted steps.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from swgen.config import RunConfig
+from swgen.data import build_dataset
+from swgen.data.base import DataSource
+from swgen.errors import UserError
+from swgen.models.base import GenerativeModel
+from swgen.plots import image_grid, save_picture, scatter_plot
+from swgen.registry import MODELS
+from swgen.train.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, restore_model
+from swgen.train.ema import ExponentialMovingAverage
+from swgen.train.run_folder import RunFolder, atomic_torch_save
+
+
+class TrainingDiverged(UserError):
+    """A loss became NaN or infinite; the last good checkpoint is left as it was."""
+
+
+def build_model(config: RunConfig, data: DataSource, device: torch.device) -> GenerativeModel:
+    """Construct the configured model from the seed, so every process starts from the same
+    weights."""
+    torch.manual_seed(config.train.seed)
+    model = MODELS.get(config.model_name)(config.model, data.info)
+    return model.to(device)
+
+
+def make_accelerator(config: RunConfig) -> Any:
+    """An ``accelerate.Accelerator`` for the configured device and precision.
+
+    Multi-process runs are started by ``torchrun --nproc_per_node N``; accelerate reads the
+    environment torchrun sets and joins the process group (gloo on the CPU, NCCL on GPUs).
+    """
+    from accelerate import Accelerator
+
+    device = config.train.device.lower()
+    precision = config.train.mixed_precision.lower()
+    if precision not in ("no", "bf16"):
+        raise UserError(
+            f"train.mixed_precision={precision!r} is not supported (fp16 needs loss scaling, "
+            "which swgen's models do not do); use 'no' or 'bf16'"
+        )
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise UserError(f"device {device!r} is not available (torch sees no GPU); use --device cpu")
+        if ":" in device:
+            torch.cuda.set_device(int(device.split(":", 1)[1]))
+    elif device == "mps" and not torch.backends.mps.is_available():
+        raise UserError("device 'mps' is not available here; use --device cpu")
+    elif device not in ("auto", "cpu", "mps"):
+        raise UserError(f"unknown device {device!r}; use auto, cpu, cuda, cuda:N or mps")
+    return Accelerator(cpu=device == "cpu", mixed_precision=precision)
+
+
+class Trainer:
+    """Trains one model on one dataset into one run folder."""
+
+    def __init__(self, config: RunConfig, folder: RunFolder, resume: bool = False) -> None:
+        self.config = config
+        self.folder = folder
+        self.accelerator = make_accelerator(config)
+        self.rank = self.accelerator.process_index
+        self.world_size = self.accelerator.num_processes
+        self.is_main = self.accelerator.is_main_process
+        train = config.train
+        if train.batch_size % self.world_size:
+            raise UserError(
+                f"train.batch_size={train.batch_size} does not split over {self.world_size} "
+                "processes; choose a multiple of the process count"
+            )
+        for key in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every"):
+            if getattr(train, key) < 1:
+                raise UserError(f"train.{key} must be a positive integer, got {getattr(train, key)}")
+
+        self.data = build_dataset(config.data)
+        self.model = build_model(config, self.data, self.accelerator.device)
+        self.model.attach_backend(self.accelerator.backward, self._all_reduce_gradients)
+        self.ema = (
+            ExponentialMovingAverage(
+                {name: getattr(self.model, name) for name in self.model.ema_modules},
+                train.ema_decay,
+            )
+            if train.ema_decay > 0
+            else None
+        )
+        self.step = 0
+        self.last_saved: int | None = None
+        if resume:
+            self._restore()
+        self._seed_noise()
+        # Fixed latent codes so that the grids of successive steps are comparable.
+        self.grid_latents = self.model.sample_latent(
+            train.grid_size, generator=torch.Generator().manual_seed(train.seed)
+        )
+        self.writer = None
+
+    # --- the loop ----------------------------------------------------------------------------
+    def fit(self) -> dict[str, float]:
+        train = self.config.train
+        if self.is_main:
+            self.folder.create()
+            self.config.save(self.folder.config)
+            self.folder.truncate_metrics(self.step)
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(log_dir=str(self.folder.events), purge_step=self.step)
+        progress = tqdm(
+            total=train.steps,
+            initial=self.step,
+            disable=not (self.is_main and train.progress),
+            desc=f"{self.config.model_name} on {self.data.name}",
+            unit="step",
+            dynamic_ncols=True,
+        )
+        summary: dict[str, float] = {}
+        started = time.perf_counter()
+        first_step = self.step
+        self.model.train()
+        try:
+            while self.step < train.steps:
+                logs = self.model.train_step(self._real_batch(self.step), self.step)
+                self._check_finite(logs)
+                if self.ema is not None:
+                    self.ema.update()
+                self.step += 1
+                progress.update(1)
+                if self.step % train.log_every == 0 or self.step == train.steps:
+                    elapsed = time.perf_counter() - started
+                    summary = self._log(logs, (self.step - first_step) / max(elapsed, 1e-9))
+                    progress.set_postfix(
+                        {k.removeprefix("loss_"): f"{v:.3g}" for k, v in summary.items() if k.startswith("loss_")}
+                    )
+                if self.step % train.sample_every == 0 or self.step == train.steps:
+                    self.write_samples()
+                if self.step % train.checkpoint_every == 0 or self.step == train.steps:
+                    self.save()
+        finally:
+            progress.close()
+            if self.writer is not None:
+                self.writer.close()
+        return summary
+
+    def _real_batch(self, step: int) -> Tensor:
+        """The real batches of generator step ``step``: this process's rows of each."""
+        per_step = self.model.batches_per_step
+        batches = [
+            self.data.batch(
+                step * per_step + index,
+                self.config.train.batch_size,
+                self.config.train.seed,
+                self.rank,
+                self.world_size,
+            )
+            for index in range(per_step)
+        ]
+        return torch.cat(batches).to(self.accelerator.device, non_blocking=True)
+
+    def _seed_noise(self) -> None:
+        """Give each process its own noise stream (unless restored from a checkpoint)."""
+        if self._restored_rng is None:
+            torch.manual_seed(self.config.train.seed * 1_000_003 + self.rank + 1)
+        else:
+            torch.set_rng_state(self._restored_rng["cpu"])
+            if "cuda" in self._restored_rng and torch.cuda.is_available():
+                torch.cuda.set_rng_state(self._restored_rng["cuda"])
+
+    _restored_rng: dict[str, Tensor] | None = None
+
+    def _all_reduce_gradients(self, parameters: list[torch.nn.Parameter]) -> None:
+        """Average gradients over processes in one flat all-reduce (data parallelism)."""
+        if self.world_size == 1 or not parameters:
+            return
+        from accelerate.utils import reduce
+        from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
+
+        gradients = [p.grad for p in parameters]
+        flat = reduce(_flatten_dense_tensors(gradients), reduction="mean")
+        for gradient, synced in zip(gradients, _unflatten_dense_tensors(flat, gradients), strict=True):
+            gradient.copy_(synced)
+
+    def _check_finite(self, logs: dict[str, Tensor]) -> None:
+        losses = {k: v for k, v in logs.items() if k.startswith("loss_")}
+        if not losses:
+            return
+        values = torch.stack([v.detach().float().reshape(()) for v in losses.values()])
+        finite = torch.isfinite(values).all().float()
+        if self.world_size > 1:
+            from accelerate.utils import reduce
+
+            finite = reduce(finite.reshape(1), reduction="sum").reshape(()) / self.world_size
+        if finite.item() == 1.0:
+            return
+        bad = next((k for k, v in losses.items() if not math.isfinite(float(v))), "a loss")
+        kept = (
+            f"the last good checkpoint (step {self.last_saved}) is kept in '{self.folder.checkpoint}'"
+            if self.last_saved is not None
+            else "no checkpoint had been written yet"
+        )
+        raise TrainingDiverged(
+            f"training stopped at step {self.step + 1}: {bad} is not finite (NaN or inf); {kept}; "
+            "lower the learning rate or change the seed and train again"
+        )
+
+    def _log(self, logs: dict[str, Tensor], steps_per_second: float) -> dict[str, float]:
+        names = sorted(logs)
+        values = torch.stack([logs[k].detach().float().reshape(()) for k in names])
+        if self.world_size > 1:
+            from accelerate.utils import reduce
+
+            values = reduce(values, reduction="mean")
+        record = {k: float(v) for k, v in zip(names, values.tolist(), strict=True)}
+        if self.is_main:
+            for key, value in record.items():
+                self.writer.add_scalar(key, value, self.step)
+            self.writer.add_scalar("steps_per_second", steps_per_second, self.step)
+            self.folder.append_metrics({"step": self.step, **record, "steps_per_second": steps_per_second})
+        return record
+
+    # --- samples and checkpoints -------------------------------------------------------------
+    @torch.no_grad()
+    def generate(self, latents: Tensor) -> Tensor:
+        """Samples in data space from the EMA weights (the live ones if EMA is off)."""
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            if self.ema is None:
+                return self.data.to_data_space(self.model.generate(latents).float())
+            with self.ema.applied():
+                return self.data.to_data_space(self.model.generate(latents).float())
+        finally:
+            self.model.train(was_training)
+
+    def write_samples(self) -> Path | None:
+        if not self.is_main:
+            return None
+        samples = self.generate(self.grid_latents).cpu()
+        if self.data.info.kind == "images":
+            picture = image_grid(samples)
+        else:
+            real = self.data.to_data_space(self.data.sample(len(samples) * 8, seed=self.config.train.seed))
+            fake = self.generate(self.model.sample_latent(len(real), torch.Generator().manual_seed(1))).cpu()
+            picture = scatter_plot(fake, real)
+        path = self.folder.sample_grid(self.step)
+        save_picture(picture, path)
+        if self.writer is not None:
+            import numpy as np
+
+            self.writer.add_image("samples", np.asarray(picture.convert("RGB")), self.step, dataformats="HWC")
+        return path
+
+    def save(self) -> None:
+        """Write ``checkpoints/last.pt`` atomically (rank 0), with every process's RNG state."""
+        rng = {"cpu": torch.get_rng_state()}
+        if torch.cuda.is_available() and self.accelerator.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state()
+        rngs = [rng]
+        if self.world_size > 1:
+            from accelerate.utils import gather_object
+
+            rngs = gather_object([rng])
+        if self.is_main:
+            state = {
+                "format": CHECKPOINT_FORMAT,
+                "model_name": self.config.model_name,
+                "config": self.config.to_dict(),
+                "step": self.step,
+                "world_size": self.world_size,
+                "model": self.model.state_dict(),
+                "optimizers": {k: o.state_dict() for k, o in self.model.optimizers.items()},
+                "ema": self.ema.state_dict() if self.ema is not None else None,
+                "rng": rngs,
+            }
+            atomic_torch_save(state, self.folder.checkpoint)
+        self.last_saved = self.step
+        self.accelerator.wait_for_everyone()
+
+    def _restore(self) -> None:
+        state = load_checkpoint(self.folder.checkpoint)
+        restore_model(self.model, state, self.config.model_name, self.folder.checkpoint)
+        for name, optimizer in self.model.optimizers.items():
+            optimizer.load_state_dict(state["optimizers"][name])
+        if self.ema is not None and state.get("ema") is not None:
+            self.ema.load_state_dict(state["ema"])
+        self.step = int(state["step"])
+        self.last_saved = self.step
+        rngs = state.get("rng") or []
+        if len(rngs) == self.world_size:
+            self._restored_rng = rngs[self.rank]
