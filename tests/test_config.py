@@ -1,0 +1,77 @@
+"""Config layers, dotted overrides and validation of keys and types."""
+
+import pytest
+import yaml
+
+from swgen.config import parse_override, resolve
+from swgen.errors import UserError
+
+
+def test_defaults_are_swgan_on_digits():
+    config = resolve()
+    assert config.model_name == "swgan"
+    assert config.data.name == "digits"
+    assert config.train.batch_size > 0
+
+
+def test_layers_file_then_flags_then_overrides(tmp_path):
+    file = tmp_path / "run.yaml"
+    file.write_text(yaml.safe_dump({"model": {"name": "wgan-gp"}, "train": {"steps": 7, "seed": 3}}))
+    config = resolve(file, ["train.steps=11", "data.image_size=16"], {"train.seed": 5, "data.name": None})
+    assert config.model_name == "wgan-gp"
+    assert config.train.steps == 11  # the override beats the file
+    assert config.train.seed == 5  # the flag beats the file
+    assert config.data.image_size == 16
+    assert config.data.name == "digits"  # a flag left unset changes nothing
+
+
+def test_dataset_preset_applies_under_user_values():
+    preset = resolve(flags={"data.name": "gaussians25"})
+    assert preset.train.batch_size != resolve().train.batch_size or preset.train.steps != resolve().train.steps
+    overridden = resolve(overrides=["train.steps=5"], flags={"data.name": "gaussians25"})
+    assert overridden.train.steps == 5
+
+
+def test_saved_config_round_trips(tmp_path):
+    config = resolve(overrides=["train.steps=9", "model.name=wgan"])
+    config.save(tmp_path / "config.yaml")
+    again = resolve(base=yaml.safe_load((tmp_path / "config.yaml").read_text()))
+    assert again == config
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["train.stpes=10"], r"unknown config key 'train.stpes' \(did you mean 'steps'\?\)"),
+        (["trian.steps=10"], r"unknown config section 'trian'.*did you mean 'train'"),
+        (["train.steps=ten"], r"config key 'train.steps' must be int, got 'ten'"),
+        (["train.steps=1.5"], r"config key 'train.steps' must be int"),
+        (["train.progress=maybe"], r"config key 'train.progress' must be bool"),
+        (["model.name=nonsense"], r"unknown model 'nonsense'; choose one of: .*swgan"),
+        (["model.no_such_key=1"], r"unknown config key 'model.no_such_key'"),
+        (["steps"], r"write SECTION.KEY=VALUE"),
+    ],
+)
+def test_bad_configs_fail_with_one_line(overrides, message):
+    with pytest.raises(UserError, match=message) as error:
+        resolve(overrides=overrides)
+    assert "\n" not in str(error.value)
+
+
+def test_config_file_errors(tmp_path):
+    with pytest.raises(UserError, match="does not exist"):
+        resolve(tmp_path / "missing.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("train: [steps: 1\n")
+    with pytest.raises(UserError, match="not valid YAML"):
+        resolve(broken)
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- 1\n- 2\n")
+    with pytest.raises(UserError, match="must hold a mapping"):
+        resolve(listed)
+
+
+def test_override_values_are_yaml_scalars():
+    assert parse_override("train.steps=20") == ("train.steps", 20)
+    assert parse_override("model.betas=[0.5, 0.9]") == ("model.betas", [0.5, 0.9])
+    assert parse_override("data.path=/tmp/x") == ("data.path", "/tmp/x")
