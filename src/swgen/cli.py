@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -140,8 +141,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:  # noqa: ANN001
+    return f"swgen: warning: {message}\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    warnings.formatwarning = _one_line_warning
+    parser = build_parser()
+    # Overrides may stand between options (``--data x train.steps=5 --seed 1``), which argparse's
+    # trailing positional cannot take: collect the leftovers that look like KEY=VALUE.
+    args, leftovers = parser.parse_known_args(argv)
+    strays = [item for item in leftovers if "=" not in item or item.startswith("-")]
+    if strays or (leftovers and args.command != "train"):
+        parser.error(f"unrecognized arguments: {' '.join(strays or leftovers)}")
+    if args.command == "train":
+        args.overrides = [*args.overrides, *leftovers]
     try:
         args.handler(args)
     except UserError as error:

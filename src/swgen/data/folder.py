@@ -79,14 +79,14 @@ def load_folder(folder: str | Path, config: DataConfig) -> FolderImages:
             images.append(load_square_image(path, size, mode))
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
             unreadable += 1
-    if unreadable:
-        warnings.warn(
-            f"data folder '{folder}': skipped {unreadable} unreadable image file(s)", stacklevel=2
-        )
     if not images:
         raise UserError(
             f"data folder '{folder}' has no readable images (checked {len(paths)} files, "
             f"{unreadable} unreadable); give a folder of PNG or JPEG files"
+        )
+    if unreadable:
+        warnings.warn(
+            f"data folder '{folder}': skipped {unreadable} unreadable image file(s)", stacklevel=2
         )
     stacked = torch.from_numpy(np.stack(images))
     pixels = stacked.unsqueeze(1) if channels == 1 else stacked.permute(0, 3, 1, 2)
