@@ -17,5 +17,5 @@ def model_names() -> list[str]:
 
 
 def build_model(name: str, config: object, data: object) -> GenerativeModel:
-    """The registered model ``name`` built from its ``Config`` instance and the data's ``DataInfo``."""
+    """The registered model ``name``, built from its ``Config`` instance and a ``DataInfo``."""
     return MODELS.get(name)(config, data)

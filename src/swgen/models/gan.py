@@ -21,6 +21,7 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.nn.utils import parametrize
 
 from swgen.data.base import DataInfo
 from swgen.models.base import GenerativeModel, requires_grad
@@ -95,19 +96,23 @@ class GAN(GenerativeModel):
 
     def train_step(self, real: Tensor, step: int) -> dict[str, Tensor]:
         if real.shape[0] % self.batches_per_step:
-            raise ValueError(f"{real.shape[0]} rows do not split into {self.batches_per_step} batches")
+            raise ValueError(
+                f"{real.shape[0]} rows do not split into {self.batches_per_step} batches"
+            )
         batches = real.chunk(self.batches_per_step)
 
         requires_grad(self.critic, True)
         for batch in batches:  # n_critic critic updates, each on a fresh real batch
-            fake = self.generator(self.noise(len(batch), batch)).detach()
-            loss, logs = self.critic_loss(batch, fake)
+            with parametrize.cached():  # orthogonal weights computed once per update, not per use
+                fake = self.generator(self.noise(len(batch), batch)).detach()
+                loss, logs = self.critic_loss(batch, fake)
             self.optimize(loss, self.optimizers["critic"])
             self.after_critic_update()
 
         requires_grad(self.critic, False)
-        fake = self.generator(self.noise(len(batches[-1]), real))
-        loss_generator = self.generator_loss(fake)
+        with parametrize.cached():
+            fake = self.generator(self.noise(len(batches[-1]), real))
+            loss_generator = self.generator_loss(fake)
         self.optimize(loss_generator, self.optimizers["generator"])
         requires_grad(self.critic, True)
 

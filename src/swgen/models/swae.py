@@ -48,7 +48,6 @@ class SWAEConfig:
 @MODELS.register("swae")
 class SWAE(GenerativeModel):
     Config = SWAEConfig
-    batches_per_step = 1
 
     def __init__(self, config: SWAEConfig, data: DataInfo) -> None:
         super().__init__(config, data)

@@ -99,7 +99,10 @@ class ConvGenerator(nn.Module):
             if upsample == "transpose":
                 layers.append(nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1))
             else:
-                layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1)]
+                layers += [
+                    nn.Upsample(scale_factor=2, mode="nearest"),
+                    nn.Conv2d(c_in, c_out, 3, 1, 1),
+                ]
             layers += [nn.BatchNorm2d(c_out), nn.ReLU()]
         layers += [nn.Conv2d(stage_channels(width, 0), channels, 3, 1, 1), nn.Tanh()]
         self.main = nn.Sequential(*layers)

@@ -16,7 +16,9 @@ class MLP(nn.Sequential):
     features or score are unbounded.
     """
 
-    def __init__(self, in_features: int, out_features: int, width: int = 512, depth: int = 3) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, width: int = 512, depth: int = 3
+    ) -> None:
         layers: list[nn.Module] = []
         features = in_features
         for _ in range(depth):
