@@ -103,8 +103,9 @@ class GAN(GenerativeModel):
 
         requires_grad(self.critic, True)
         for batch in batches:  # n_critic critic updates, each on a fresh real batch
+            with torch.no_grad():  # the critic's update needs no graph through G
+                fake = self.generator(self.noise(len(batch), batch))
             with parametrize.cached():  # orthogonal weights computed once per update, not per use
-                fake = self.generator(self.noise(len(batch), batch)).detach()
                 loss, logs = self.critic_loss(batch, fake)
             self.optimize(loss, self.optimizers["critic"])
             self.after_critic_update()

@@ -88,7 +88,7 @@ def load_trained(run_dir: str | Path, device: str = "cpu", use_ema: bool = True)
     model = MODELS.get(config.model_name)(config.model, data.info)
     restore_model(model, state, config.model_name, folder.checkpoint)
     if use_ema and state.get("ema"):
-        for name, values in state["ema"].items():
+        for name, values in state["ema"]["shadow"].items():
             getattr(model, name).load_state_dict(values)
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
