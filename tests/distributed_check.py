@@ -11,9 +11,18 @@ from swgen.train.engine import Trainer
 from swgen.train.run_folder import RunFolder
 
 out, model = sys.argv[1], sys.argv[2]
-config = resolve(overrides=[f"model.name={model}", "data.name=gaussians8", "model.width=16",
-                            "model.latent_dim=4", "train.batch_size=16", "train.steps=4",
-                            "train.progress=false", "train.device=cpu"])
+config = resolve(
+    overrides=[
+        f"model.name={model}",
+        "data.name=gaussians8",
+        "model.width=16",
+        "model.latent_dim=4",
+        "train.batch_size=16",
+        "train.steps=4",
+        "train.progress=false",
+        "train.device=cpu",
+    ]
+)
 trainer = Trainer(config, RunFolder(out))
 trainer.fit()
 weights = torch.cat([p.detach().flatten() for p in trainer.model.parameters()])

@@ -32,7 +32,10 @@ def assert_one_line(code, err, pattern):
     [
         (["--model", "stylegan9"], "unknown model 'stylegan9'"),
         (["--data", "imagenet"], "unknown dataset 'imagenet'"),
-        (["train.batchsize=3"], "unknown config key 'train.batchsize' (did you mean 'batch_size'?)"),
+        (
+            ["train.batchsize=3"],
+            "unknown config key 'train.batchsize' (did you mean 'batch_size'?)",
+        ),
         (["train.batch_size=big"], "config key 'train.batch_size' must be int"),
         (["model.lambda1=strong"], "config key 'model.lambda1' must be float"),
         (["--device", "tpu"], "unknown device 'tpu'"),
@@ -47,7 +50,9 @@ def test_bad_names_keys_and_types(tmp_path, capsys, arguments, pattern):
 
 def test_empty_folder(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
-    code, err = run_cli(capsys, "train", "--data", str(tmp_path / "empty"), "--out", str(tmp_path / "r"))
+    code, err = run_cli(
+        capsys, "train", "--data", str(tmp_path / "empty"), "--out", str(tmp_path / "r")
+    )
     assert_one_line(code, err, "has no readable images")
 
 
@@ -67,15 +72,31 @@ def test_folder_with_some_corrupt_images_trains(tmp_path, capsys):
         Image.new("RGB", (20, 24), (40 * index, 10, 200)).save(folder / f"{index}.png")
     (folder / "bad.jpg").write_bytes(b"\xff\xd8 truncated")
     with pytest.warns(UserWarning, match="1"):
-        code = main(["train", "--model", "gan", "--data", str(folder), "--out", str(tmp_path / "r"),
-                     *QUIET, "data.image_size=16", "model.width=8", "train.batch_size=4",
-                     "train.steps=1"])
+        code = main(
+            [
+                "train",
+                "--model",
+                "gan",
+                "--data",
+                str(folder),
+                "--out",
+                str(tmp_path / "r"),
+                *QUIET,
+                "data.image_size=16",
+                "model.width=8",
+                "train.batch_size=4",
+                "train.steps=1",
+            ]
+        )
     assert code == 0
 
 
 def test_resume_with_another_model_or_a_broken_checkpoint(tmp_path, capsys):
     run = tmp_path / "run"
-    assert main(["train", "--model", "swgan", "--out", str(run), *QUIET, *POINTS, "train.steps=2"]) == 0
+    assert (
+        main(["train", "--model", "swgan", "--out", str(run), *QUIET, *POINTS, "train.steps=2"])
+        == 0
+    )
     capsys.readouterr()
     code, err = run_cli(capsys, "train", "--resume", str(run), "--model", "wgan")
     assert_one_line(code, err, "holds a swgan model, not wgan")
@@ -102,10 +123,18 @@ def test_resume_with_another_model_or_a_broken_checkpoint(tmp_path, capsys):
 def test_checkpoint_of_a_different_model_is_refused(tmp_path, capsys):
     """A run folder whose checkpoint was swapped for another model's."""
     first, second = tmp_path / "a", tmp_path / "b"
-    assert main(["train", "--model", "swgan", "--out", str(first), *QUIET, *POINTS, "train.steps=1"]) == 0
-    assert main(["train", "--model", "wgan", "--out", str(second), *QUIET, *POINTS, "train.steps=1"]) == 0
+    assert (
+        main(["train", "--model", "swgan", "--out", str(first), *QUIET, *POINTS, "train.steps=1"])
+        == 0
+    )
+    assert (
+        main(["train", "--model", "wgan", "--out", str(second), *QUIET, *POINTS, "train.steps=1"])
+        == 0
+    )
     capsys.readouterr()
-    (first / "checkpoints" / "last.pt").write_bytes((second / "checkpoints" / "last.pt").read_bytes())
+    (first / "checkpoints" / "last.pt").write_bytes(
+        (second / "checkpoints" / "last.pt").read_bytes()
+    )
     code, err = run_cli(capsys, "sample", str(first), "-n", "4", "-o", str(tmp_path / "x.npy"))
     assert_one_line(code, err, "belongs to model 'wgan', not 'swgan'")
 
@@ -113,6 +142,7 @@ def test_checkpoint_of_a_different_model_is_refused(tmp_path, capsys):
 @dataclass
 class ExplodingConfig:
     latent_dim: int = 2
+    width: int | None = None  # unused; the dataset presets set it
     explode_at: int = 5
 
 
@@ -140,8 +170,18 @@ class ExplodingModel(GenerativeModel):
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, capsys):
     run = tmp_path / "run"
     code, err = run_cli(
-        capsys, "train", "--model", "test-exploding", "--data", "gaussians8", "--out", str(run),
-        *QUIET, "train.steps=10", "train.checkpoint_every=3", "model.explode_at=5",
+        capsys,
+        "train",
+        "--model",
+        "test-exploding",
+        "--data",
+        "gaussians8",
+        "--out",
+        str(run),
+        *QUIET,
+        "train.steps=10",
+        "train.checkpoint_every=3",
+        "model.explode_at=5",
     )
     assert_one_line(code, err, "loss_fit is not finite")
     assert "step 3" in err and "at step 5" in err

@@ -13,8 +13,15 @@ from swgen.cli import main
 
 QUIET = ["train.progress=false"]
 POINTS = ["--data", "gaussians8", "model.width=16", "model.latent_dim=4", "train.batch_size=32"]
-IMAGES = ["--data", "digits", "data.image_size=16", "model.width=8", "model.latent_dim=8",
-          "train.batch_size=16", "data.limit=64"]
+IMAGES = [
+    "--data",
+    "digits",
+    "data.image_size=16",
+    "model.width=8",
+    "model.latent_dim=8",
+    "train.batch_size=16",
+    "data.limit=64",
+]
 
 
 def train(out, *arguments):
@@ -27,11 +34,22 @@ def records(run):
 
 def test_train_writes_a_complete_run_folder(tmp_path):
     run = tmp_path / "run"
-    code = train(run, "--model", "wgan-gp", *POINTS, "train.steps=6", "train.log_every=2",
-                 "train.sample_every=3", "train.checkpoint_every=3")
+    code = train(
+        run,
+        "--model",
+        "wgan-gp",
+        *POINTS,
+        "train.steps=6",
+        "train.log_every=2",
+        "train.sample_every=3",
+        "train.checkpoint_every=3",
+    )
     assert code == 0
     assert (run / "config.yaml").is_file() and (run / "checkpoints" / "last.pt").is_file()
-    assert sorted(p.name for p in (run / "samples").iterdir()) == ["step_0000003.png", "step_0000006.png"]
+    assert sorted(p.name for p in (run / "samples").iterdir()) == [
+        "step_0000003.png",
+        "step_0000006.png",
+    ]
     assert [r["step"] for r in records(run)] == [2, 4, 6]
     assert all(np.isfinite(r["loss_critic"]) for r in records(run))
     assert any((run / "events").iterdir())
@@ -74,7 +92,9 @@ def test_sample_and_explore_images(tmp_path):
     assert main(["sample", str(run), "-n", "9", "-o", str(tmp_path / "s.npy"), "--seed", "1"]) == 0
     array = np.load(tmp_path / "s.npy")
     assert array.shape == (9, 1, 16, 16) and array.min() >= 0 and array.max() <= 1
-    assert main(["sample", str(run), "-n", "9", "-o", str(tmp_path / "again.npy"), "--seed", "1"]) == 0
+    assert (
+        main(["sample", str(run), "-n", "9", "-o", str(tmp_path / "again.npy"), "--seed", "1"]) == 0
+    )
     assert np.array_equal(array, np.load(tmp_path / "again.npy"))  # seeded sampling repeats
     assert main(["sample", str(run), "-n", "9", "-o", str(tmp_path / "grid.png")]) == 0
     assert Image.open(tmp_path / "grid.png").size == (3 * 18 + 2, 3 * 18 + 2)
@@ -87,12 +107,22 @@ def test_sample_and_explore_images(tmp_path):
 
 def test_cli_errors_are_one_line_without_traceback(tmp_path):
     completed = subprocess.run(
-        [sys.executable, "-m", "swgen.cli", "train", "--model", "swgna", "--out", str(tmp_path / "r")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "swgen.cli",
+            "train",
+            "--model",
+            "swgna",
+            "--out",
+            str(tmp_path / "r"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert completed.returncode == 2
     assert completed.stderr.strip().count("\n") == 0
     assert completed.stderr.startswith("swgen: unknown model 'swgna' (did you mean 'swgan'?)")
     assert "Traceback" not in completed.stderr
     assert not (tmp_path / "r").exists()
-

@@ -16,8 +16,12 @@ def test_defaults_are_swgan_on_digits():
 
 def test_layers_file_then_flags_then_overrides(tmp_path):
     file = tmp_path / "run.yaml"
-    file.write_text(yaml.safe_dump({"model": {"name": "wgan-gp"}, "train": {"steps": 7, "seed": 3}}))
-    config = resolve(file, ["train.steps=11", "data.image_size=16"], {"train.seed": 5, "data.name": None})
+    file.write_text(
+        yaml.safe_dump({"model": {"name": "wgan-gp"}, "train": {"steps": 7, "seed": 3}})
+    )
+    config = resolve(
+        file, ["train.steps=11", "data.image_size=16"], {"train.seed": 5, "data.name": None}
+    )
     assert config.model_name == "wgan-gp"
     assert config.train.steps == 11  # the override beats the file
     assert config.train.seed == 5  # the flag beats the file
@@ -27,7 +31,10 @@ def test_layers_file_then_flags_then_overrides(tmp_path):
 
 def test_dataset_preset_applies_under_user_values():
     preset = resolve(flags={"data.name": "gaussians25"})
-    assert preset.train.batch_size != resolve().train.batch_size or preset.train.steps != resolve().train.steps
+    assert (
+        preset.train.batch_size != resolve().train.batch_size
+        or preset.train.steps != resolve().train.steps
+    )
     overridden = resolve(overrides=["train.steps=5"], flags={"data.name": "gaussians25"})
     assert overridden.train.steps == 5
 

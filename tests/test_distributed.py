@@ -12,8 +12,13 @@ TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--np
 
 def run(arguments, tmp_path):
     completed = subprocess.run(
-        [*TORCHRUN, *arguments], capture_output=True, text=True, timeout=300, cwd=tmp_path,
-        check=False, env={**__import__("os").environ, "OMP_NUM_THREADS": "1"},
+        [*TORCHRUN, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        check=False,
+        env={**__import__("os").environ, "OMP_NUM_THREADS": "1"},
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     return completed
@@ -27,9 +32,28 @@ def test_two_processes_keep_identical_weights(tmp_path, model):
 
 
 def test_two_process_cli_run_writes_one_run_folder(tmp_path):
-    run(["-m", "swgen.cli", "train", "--device", "cpu", "--out", "ddp", "--model", "swgan",
-         "--data", "gaussians8", "model.width=16", "model.latent_dim=4", "train.batch_size=16",
-         "train.steps=4", "train.log_every=2", "train.progress=false"], tmp_path)
+    run(
+        [
+            "-m",
+            "swgen.cli",
+            "train",
+            "--device",
+            "cpu",
+            "--out",
+            "ddp",
+            "--model",
+            "swgan",
+            "--data",
+            "gaussians8",
+            "model.width=16",
+            "model.latent_dim=4",
+            "train.batch_size=16",
+            "train.steps=4",
+            "train.log_every=2",
+            "train.progress=false",
+        ],
+        tmp_path,
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ddp"]
     lines = (tmp_path / "ddp" / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(line)["step"] for line in lines] == [2, 4]  # written once, by rank 0

@@ -15,7 +15,9 @@ def test_real_samples_cover_every_mode_with_high_quality():
 
 def test_collapsed_and_blurry_generators_are_told_apart():
     data = build_dataset(DataConfig(name="gaussians25"))
-    collapsed = data.modes[3] + data.mode_std * torch.randn(1000, 2, generator=torch.Generator().manual_seed(0))
+    collapsed = data.modes[3] + data.mode_std * torch.randn(
+        1000, 2, generator=torch.Generator().manual_seed(0)
+    )
     result = mode_coverage(collapsed, data.modes, data.mode_std)
     assert result.modes_covered == 1 and result.high_quality_fraction > 0.95
     blurry = 4 * torch.rand(1000, 2, generator=torch.Generator().manual_seed(0)) * 2 - 4

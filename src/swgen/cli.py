@@ -56,8 +56,10 @@ def _train(args: argparse.Namespace) -> None:
     summary = trainer.fit()
     if trainer.is_main:
         losses = ", ".join(f"{k}={v:.4g}" for k, v in summary.items() if k.startswith("loss_"))
-        print(f"swgen: trained {config.model_name} on {config.data.name} to step {trainer.step}"
-              f" ({losses}); run folder: {folder.root}")
+        print(
+            f"swgen: trained {config.model_name} on {config.data.name} to step {trainer.step}"
+            f" ({losses}); run folder: {folder.root}"
+        )
 
 
 def _sample(args: argparse.Namespace) -> None:
@@ -116,8 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (train.device)")
     train.add_argument("--out", help="run folder to create (default: a new folder under runs/)")
     train.add_argument("--resume", metavar="RUN", help="continue the run in this folder")
-    train.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
-                       help="dotted overrides, e.g. train.steps=2000 model.lambda1=10")
+    train.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="dotted overrides, e.g. train.steps=2000 model.lambda1=10",
+    )
     train.set_defaults(handler=_train)
 
     sample = commands.add_parser("sample", help="draw samples from a trained run")
@@ -162,7 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"swgen: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print("swgen: interrupted; the last checkpoint in the run folder is intact", file=sys.stderr)
+        print(
+            "swgen: interrupted; the last checkpoint in the run folder is intact", file=sys.stderr
+        )
         return 130
     return 0
 

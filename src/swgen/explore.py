@@ -24,7 +24,9 @@ from swgen.plots import image_grid, save_picture, scatter_plot
 from swgen.train.checkpoint import TrainedRun
 
 
-def exploration_codes(latent_dim: int, seed: int = 0, steps: int = 9, rows: int = 6) -> dict[str, Tensor]:
+def exploration_codes(
+    latent_dim: int, seed: int = 0, steps: int = 9, rows: int = 6
+) -> dict[str, Tensor]:
     """The latent codes of each experiment, as (rows * columns, latent_dim) tensors."""
     generator = torch.Generator().manual_seed(seed)
     fixed = torch.stack([torch.full((latent_dim,), v) for v in (1.0, 0.5, 0.3, 0.0, -1.0)])
@@ -50,7 +52,11 @@ def explore(run: TrainedRun, out_dir: str | Path, seed: int = 0, steps: int = 9)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     codes = exploration_codes(run.model.latent_dim, seed=seed, steps=steps)
-    real = run.data.to_data_space(run.data.sample(1000, seed=seed)) if run.data.info.kind == "points" else None
+    real = (
+        run.data.to_data_space(run.data.sample(1000, seed=seed))
+        if run.data.info.kind == "points"
+        else None
+    )
     for name, latents in codes.items():
         samples = run.generate(latents).cpu()
         if real is None:

@@ -1,10 +1,23 @@
 """Models, one file per family; importing this package registers them all in ``MODELS``.
 
 ``gan`` (non-saturating), ``wgan`` (weight clipping), ``wgan-gp`` (gradient penalty), ``swgan``
-(dual SWD blocks, Algorithm 4 of Wu et al. 2019) and ``swae`` (primal SWD blocks, Algorithm 2).
+(dual SWD blocks, Algorithm 4 of Wu et al. 2019) and ``swae`` (primal SWD blocks, Algorithm 2);
+the baselines of the SWGAN paper's comparison: ``wae`` (MMD or latent GAN penalty), ``ae-idt``
+(auto-encoder + iterative distribution transfer), ``ctgan`` (WGAN-GP + consistency term) and
+``swg`` (sliced Wasserstein distance on discriminator features).
 """
 
-from swgen.models import gan, swae, swgan, wgan, wgan_gp  # noqa: F401  (registers the models)
+from swgen.models import (  # noqa: F401  (registers the models)
+    ae_idt,
+    ctgan,
+    gan,
+    swae,
+    swg,
+    swgan,
+    wae,
+    wgan,
+    wgan_gp,
+)
 from swgen.models.base import GenerativeModel, requires_grad
 from swgen.registry import MODELS
 

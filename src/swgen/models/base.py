@@ -74,7 +74,9 @@ class GenerativeModel(nn.Module):
         """One update of the parameters ``optimizer`` holds: zero, backward, all-reduce, step."""
         optimizer.zero_grad(set_to_none=True)
         self._backward(loss)
-        self._sync([p for group in optimizer.param_groups for p in group["params"] if p.grad is not None])
+        self._sync(
+            [p for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+        )
         optimizer.step()
 
     @property

@@ -28,11 +28,15 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
             "restore it from a backup or train the run again"
         ) from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise UserError(f"'{path}' is not a swgen checkpoint; give the run folder 'swgen train' made")
+        raise UserError(
+            f"'{path}' is not a swgen checkpoint; give the run folder 'swgen train' made"
+        )
     return state
 
 
-def restore_model(model: GenerativeModel, state: dict[str, Any], model_name: str, path: Path) -> None:
+def restore_model(
+    model: GenerativeModel, state: dict[str, Any], model_name: str, path: Path
+) -> None:
     """Load weights, or explain why they do not fit (another model, other sizes)."""
     if state["model_name"] != model_name:
         raise UserError(

@@ -1,10 +1,10 @@
 """Exponential moving average of a model's generator weights (Karras et al.; StudioGAN's EMA).
 
 theta_ema <- d_t * theta_ema + (1 - d_t) * theta after every step, with the warm-up
-d_t = min(decay, (1 + t) / (10 + t)) so that short runs are not dominated by the initial weights
-(at decay 0.999 and no warm-up, 300 steps would still weigh the initialisation by 74%); buffers
-(BatchNorm statistics) are copied as they are. Sample grids, ``swgen sample`` and ``swgen explore`` use the
-averaged weights.
+d_t = min(decay, (1 + t) / (10 + t)) so that short runs are not dominated by the initial
+weights (at decay 0.999 and no warm-up, 300 steps would still weigh the initialisation by
+74%); buffers (BatchNorm statistics) are copied as they are. Sample grids, ``swgen sample``
+and ``swgen explore`` use the averaged weights.
 """
 
 from __future__ import annotations

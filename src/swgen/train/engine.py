@@ -63,7 +63,9 @@ def make_accelerator(config: RunConfig) -> Any:
         )
     if device.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise UserError(f"device {device!r} is not available (torch sees no GPU); use --device cpu")
+            raise UserError(
+                f"device {device!r} is not available (torch sees no GPU); use --device cpu"
+            )
         if ":" in device:
             torch.cuda.set_device(int(device.split(":", 1)[1]))
     elif device == "mps" and not torch.backends.mps.is_available():
@@ -91,7 +93,9 @@ class Trainer:
             )
         for key in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every"):
             if getattr(train, key) < 1:
-                raise UserError(f"train.{key} must be a positive integer, got {getattr(train, key)}")
+                raise UserError(
+                    f"train.{key} must be a positive integer, got {getattr(train, key)}"
+                )
 
         self.data = build_dataset(config.data)
         self.model = build_model(config, self.data, self.accelerator.device)
@@ -149,7 +153,11 @@ class Trainer:
                     elapsed = time.perf_counter() - started
                     summary = self._log(logs, (self.step - first_step) / max(elapsed, 1e-9))
                     progress.set_postfix(
-                        {k.removeprefix("loss_"): f"{v:.3g}" for k, v in summary.items() if k.startswith("loss_")}
+                        {
+                            k.removeprefix("loss_"): f"{v:.3g}"
+                            for k, v in summary.items()
+                            if k.startswith("loss_")
+                        }
                     )
                 if self.step % train.sample_every == 0 or self.step == train.steps:
                     self.write_samples()
@@ -196,7 +204,9 @@ class Trainer:
 
         gradients = [p.grad for p in parameters]
         flat = reduce(_flatten_dense_tensors(gradients), reduction="mean")
-        for gradient, synced in zip(gradients, _unflatten_dense_tensors(flat, gradients), strict=True):
+        for gradient, synced in zip(
+            gradients, _unflatten_dense_tensors(flat, gradients), strict=True
+        ):
             gradient.copy_(synced)
 
     def _check_finite(self, logs: dict[str, Tensor]) -> None:
@@ -213,7 +223,8 @@ class Trainer:
             return
         bad = next((k for k, v in losses.items() if not math.isfinite(float(v))), "a loss")
         kept = (
-            f"the last good checkpoint (step {self.last_saved}) is kept in '{self.folder.checkpoint}'"
+            f"the last good checkpoint (step {self.last_saved}) "
+            f"is kept in '{self.folder.checkpoint}'"
             if self.last_saved is not None
             else "no checkpoint had been written yet"
         )
@@ -234,7 +245,9 @@ class Trainer:
             for key, value in record.items():
                 self.writer.add_scalar(key, value, self.step)
             self.writer.add_scalar("steps_per_second", steps_per_second, self.step)
-            self.folder.append_metrics({"step": self.step, **record, "steps_per_second": steps_per_second})
+            self.folder.append_metrics(
+                {"step": self.step, **record, "steps_per_second": steps_per_second}
+            )
         return record
 
     # --- samples and checkpoints -------------------------------------------------------------
@@ -258,15 +271,21 @@ class Trainer:
         if self.data.info.kind == "images":
             picture = image_grid(samples)
         else:
-            real = self.data.to_data_space(self.data.sample(len(samples) * 8, seed=self.config.train.seed))
-            fake = self.generate(self.model.sample_latent(len(real), torch.Generator().manual_seed(1))).cpu()
+            real = self.data.to_data_space(
+                self.data.sample(len(samples) * 8, seed=self.config.train.seed)
+            )
+            fake = self.generate(
+                self.model.sample_latent(len(real), torch.Generator().manual_seed(1))
+            ).cpu()
             picture = scatter_plot(fake, real)
         path = self.folder.sample_grid(self.step)
         save_picture(picture, path)
         if self.writer is not None:
             import numpy as np
 
-            self.writer.add_image("samples", np.asarray(picture.convert("RGB")), self.step, dataformats="HWC")
+            self.writer.add_image(
+                "samples", np.asarray(picture.convert("RGB")), self.step, dataformats="HWC"
+            )
         return path
 
     def save(self) -> None:

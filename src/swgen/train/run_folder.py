@@ -68,11 +68,19 @@ class RunFolder:
     def require_existing(self) -> None:
         """Fail with a one-line hint unless this is a run folder with a checkpoint."""
         if not self.root.is_dir():
-            raise UserError(f"run folder '{self.root}' does not exist; give a folder made by 'swgen train'")
+            raise UserError(
+                f"run folder '{self.root}' does not exist; give a folder made by 'swgen train'"
+            )
         if not self.config.is_file():
-            raise UserError(f"'{self.root}' is not a run folder (no config.yaml); give a folder made by 'swgen train'")
+            raise UserError(
+                f"'{self.root}' is not a run folder (no config.yaml); "
+                "give a folder made by 'swgen train'"
+            )
         if not self.checkpoint.is_file():
-            raise UserError(f"run folder '{self.root}' has no checkpoint yet; train it first (swgen train --resume '{self.root}')")
+            raise UserError(
+                f"run folder '{self.root}' has no checkpoint yet; "
+                f"train it first (swgen train --resume '{self.root}')"
+            )
 
     def append_metrics(self, record: dict[str, Any]) -> None:
         with self.metrics.open("a") as stream:
