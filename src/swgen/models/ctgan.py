@@ -63,7 +63,9 @@ class FeatureCritic(nn.Module):
 
 
 def consistency_term(
-    scores: tuple[Tensor, Tensor], features: tuple[Tensor, Tensor], margin: float = 0.0,
+    scores: tuple[Tensor, Tensor],
+    features: tuple[Tensor, Tensor],
+    margin: float = 0.0,
     feature_weight: float = 0.1,
 ) -> Tensor:
     """``mean_x max(0, (D(x') - D(x''))^2 + 0.1 mean_k (D_k(x') - D_k(x''))^2 - M')``.
