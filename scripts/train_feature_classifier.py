@@ -1,7 +1,7 @@
-"""Train the small classifier whose penultimate layer gives swgen's ``fid_digits`` / ``fid_fashion``.
+"""Train the small classifier whose features give ``fid_digits`` and ``fid_fashion``.
 
     python scripts/train_feature_classifier.py --dataset digits
-    python scripts/train_feature_classifier.py --dataset fashion --data-path /usr/share/datasets/fashion-mnist
+    python scripts/train_feature_classifier.py --dataset fashion --data-path FOLDER
 
 ``digits``: scikit-learn's 1797 digits at 32 px, a seeded 80/20 split (``held_out_split``); the
 accuracy on the 20 % held out is stored. ``fashion``: Fashion-MNIST's 60k training images at 32 px;
@@ -75,7 +75,9 @@ def train(
 ) -> None:
     generator = torch.Generator().manual_seed(seed)
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, epochs * (-(-len(x) // batch_size)))
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimiser, epochs * (-(-len(x) // batch_size))
+    )
     for epoch in range(epochs):
         model.train()
         order = torch.randperm(len(x), generator=generator)
@@ -87,18 +89,24 @@ def train(
             loss.backward()
             optimiser.step()
             schedule.step()
-            total += float(loss) * len(batch)
+            total += float(loss.detach()) * len(batch)
         print(f"epoch {epoch + 1}/{epochs}: loss {total / len(x):.4f}", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=["digits", "fashion"], required=True)
-    parser.add_argument("--data-path", default=str(DEBIAN_FASHION_MNIST), help="Fashion-MNIST IDX folder")
-    parser.add_argument("--epochs", type=int, default=None, help="default: 40 digits, 4 fashion")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--data-path", default=str(DEBIAN_FASHION_MNIST), help="Fashion-MNIST IDX folder"
+    )
+    parser.add_argument("--epochs", type=int, default=None, help="default: 40 digits, 8 fashion")
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="default: 64 digits, 128 fashion"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=None, help="default: swgen/metrics/weights/<dataset>_classifier.pt")
+    parser.add_argument(
+        "--out", default=None, help="default: swgen/metrics/weights/<dataset>_classifier.pt"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
@@ -107,14 +115,17 @@ def main() -> None:
         (x, y), (x_test, y_test), held_out = digits_splits(args.seed)
     else:
         (x, y), (x_test, y_test), held_out = fashion_splits(Path(args.data_path))
-    epochs = args.epochs or (40 if args.dataset == "digits" else 4)
+    epochs = args.epochs or (40 if args.dataset == "digits" else 8)
+    batch_size = args.batch_size or (64 if args.dataset == "digits" else 128)
     model = FeatureClassifier()
     started = time.perf_counter()
-    train(model, x, y, epochs, args.seed, args.batch_size)
+    train(model, x, y, epochs, args.seed, batch_size)
     seconds = time.perf_counter() - started
     held_out_accuracy = accuracy(model, x_test, y_test)
-    print(f"{args.dataset}: held-out accuracy {held_out_accuracy:.4f} on {len(x_test)} images "
-          f"({held_out}); trained on {len(x)} in {seconds:.0f} s")
+    print(
+        f"{args.dataset}: held-out accuracy {held_out_accuracy:.4f} on {len(x_test)} images "
+        f"({held_out}); trained on {len(x)} in {seconds:.0f} s"
+    )
 
     metadata = {
         "dataset": args.dataset,
@@ -129,7 +140,8 @@ def main() -> None:
         "n_held_out": len(x_test),
         "seed": args.seed,
         "epochs": epochs,
-        "torch_version": torch.__version__,
+        "batch_size": batch_size,
+        "torch_version": str(torch.__version__),
     }
     out = Path(args.out) if args.out else WEIGHTS_DIR / f"{args.dataset}_classifier.pt"
     out.parent.mkdir(parents=True, exist_ok=True)

