@@ -99,22 +99,34 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
 
     steps = 10 if quick else 30
     rows = []
-    setups = [("digits", ["data.name=digits", "model.width=16"]),
-              ("gaussians25", ["data.name=gaussians25"])]
+    setups = [
+        ("digits", ["data.name=digits", "model.width=16"]),
+        ("gaussians25", ["data.name=gaussians25"]),
+    ]
     for data_name, data_overrides in setups:
         timings = {}
         for model_name in ("swgan", "wgan-gp"):
-            overrides = [f"model.name={model_name}", *data_overrides, f"train.steps={steps}",
-                         "train.progress=false", f"train.device={device.type}",
-                         f"train.log_every={steps}", f"train.sample_every={steps}",
-                         f"train.checkpoint_every={steps}"]
+            overrides = [
+                f"model.name={model_name}",
+                *data_overrides,
+                f"train.steps={steps}",
+                "train.progress=false",
+                f"train.device={device.type}",
+                f"train.log_every={steps}",
+                f"train.sample_every={steps}",
+                f"train.checkpoint_every={steps}",
+            ]
             config = resolve(overrides=overrides)
             data = build_dataset(config.data)
             model = build_model(config, data, device)
             per_step = model.batches_per_step
             batches = [
-                torch.cat([data.batch(s * per_step + i, config.train.batch_size, 0)
-                           for i in range(per_step)]).to(device)
+                torch.cat(
+                    [
+                        data.batch(s * per_step + i, config.train.batch_size, 0)
+                        for i in range(per_step)
+                    ]
+                ).to(device)
                 for s in range(steps + 1)
             ]
             model.train_step(batches[0], 0)  # warm-up
@@ -132,11 +144,16 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
                 trainer.fit()
                 engine = (time.perf_counter() - start) / steps
             timings[model_name] = (bare, engine)
-            rows.append({
-                "data": data_name, "model": model_name, "steps": steps,
-                "bare_step_s": bare, "engine_step_s": engine,
-                "engine_overhead": engine / bare - 1,
-            })
+            rows.append(
+                {
+                    "data": data_name,
+                    "model": model_name,
+                    "steps": steps,
+                    "bare_step_s": bare,
+                    "engine_step_s": engine,
+                    "engine_overhead": engine / bare - 1,
+                }
+            )
             print(
                 f"train {model_name:>8} on {data_name}: bare {bare * 1e3:8.1f} ms/step | "
                 f"engine {engine * 1e3:8.1f} ms/step | overhead {100 * (engine / bare - 1):+.1f}%",
@@ -165,8 +182,11 @@ def main() -> None:
         "numpy": np.__version__,
     }
     print(json.dumps(machine), flush=True)
-    results = {"machine": machine, "sliced": sliced_rows(device, args.quick, sync),
-               "training": training_rows(device, args.quick)}
+    results = {
+        "machine": machine,
+        "sliced": sliced_rows(device, args.quick, sync),
+        "training": training_rows(device, args.quick),
+    }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))

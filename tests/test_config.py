@@ -78,6 +78,10 @@ def test_config_file_errors(tmp_path):
         resolve(listed)
 
 
+def test_scientific_notation_without_a_dot_is_a_float():
+    assert resolve(overrides=["model.lr=1e-3"]).model.lr == 1e-3
+
+
 def test_override_values_are_yaml_scalars():
     assert parse_override("train.steps=20") == ("train.steps", 20)
     assert parse_override("model.betas=[0.5, 0.9]") == ("model.betas", [0.5, 0.9])

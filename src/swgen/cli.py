@@ -7,6 +7,7 @@ code 2, without a traceback; nothing already written is lost.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import warnings
@@ -95,6 +96,23 @@ def _explore(args: argparse.Namespace) -> None:
     print(f"swgen: wrote {len(written)} files to {args.output}")
 
 
+def _eval(args: argparse.Namespace) -> None:
+    from swgen.evaluate import evaluate_run
+
+    result = evaluate_run(
+        args.run,
+        n=args.n,
+        seed=args.seed,
+        device=args.device,
+        inception=args.inception,
+        inception_weights=args.inception_weights,
+    )
+    print(json.dumps(result["metrics"]))
+    print(
+        f"swgen: wrote {Path(args.run) / 'eval.json'} ({result['n']} samples, step {result['step']})"
+    )
+
+
 def _list(args: argparse.Namespace) -> None:
     import swgen.data  # noqa: F401  (datasets register on import)
     import swgen.models  # noqa: F401
@@ -141,6 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--seed", type=int, default=0)
     explore.add_argument("--device", default="cpu")
     explore.set_defaults(handler=_explore)
+
+    evaluate = commands.add_parser("eval", help="compute every metric that fits the run's data")
+    evaluate.add_argument("run", metavar="RUN")
+    evaluate.add_argument("--n", type=int, default=5000, help="generated samples (default 5000)")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--device", default="cpu")
+    evaluate.add_argument("--inception", action="store_true", help="also fid_inception")
+    evaluate.add_argument("--inception-weights", help="TorchScript file of the TF-FID Inception")
+    evaluate.set_defaults(handler=_eval)
 
     listing = commands.add_parser("list", help="list models and datasets")
     listing.set_defaults(handler=_list)
