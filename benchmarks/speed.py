@@ -58,17 +58,17 @@ def sliced_rows(device: torch.device, quick: bool, sync: Callable[[], None]) -> 
             x_np, y_np = x.double().cpu().numpy(), y.double().cpu().numpy()
             repeats = 3 if n * d >= 10000 * 784 else 7
 
-            def ours() -> object:
+            def ours(x=x, y=y, theta=theta) -> object:
                 return sliced_wasserstein(x, y, projections=theta)
 
-            def floor() -> object:
+            def floor(x=x, y=y, theta=theta, n=n) -> object:
                 projected = torch.cat([x, y]) @ theta
                 return projected.T.contiguous().view(128, 2, n).sort(dim=-1)
 
-            def pot_torch() -> object:
+            def pot_torch(x=x, y=y, theta=theta) -> object:
                 return ot.sliced_wasserstein_distance(x, y, projections=theta, p=2)
 
-            def pot_numpy() -> object:
+            def pot_numpy(x_np=x_np, y_np=y_np, theta_np=theta_np) -> object:
                 return ot.sliced_wasserstein_distance(x_np, y_np, projections=theta_np, p=2)
 
             row = {"n": n, "d": d}

@@ -108,9 +108,8 @@ def _eval(args: argparse.Namespace) -> None:
         inception_weights=args.inception_weights,
     )
     print(json.dumps(result["metrics"]))
-    print(
-        f"swgen: wrote {Path(args.run) / 'eval.json'} ({result['n']} samples, step {result['step']})"
-    )
+    written = Path(args.run) / "eval.json"
+    print(f"swgen: wrote {written} ({result['n']} samples, step {result['step']})")
 
 
 def _list(args: argparse.Namespace) -> None:
