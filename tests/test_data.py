@@ -376,7 +376,7 @@ def test_folder_errors(tmp_path: Path) -> None:
     ):
         build_dataset(DataConfig(name="folder", path=str(tmp_path)))
     (tmp_path / "bad.jpg").write_bytes(b"garbage")
-    with pytest.warns(UserWarning), pytest.raises(UserError, match="checked 1 files, 1 unreadable"):
+    with pytest.raises(UserError, match="checked 1 files, 1 unreadable"):
         build_dataset(DataConfig(name="folder", path=str(tmp_path)))
     with pytest.raises(UserError, match="does not exist"):
         build_dataset(DataConfig(name="folder", path=str(tmp_path / "nowhere")))
