@@ -84,14 +84,15 @@ def test_swgan_projections_stay_orthonormal():
     torch.manual_seed(0)
     model = small_model("swgan", POINTS, lr=1e-2)
     projections = [m for m in model.critic.modules() if isinstance(m, OrthogonalProjection)]
-    assert len(projections) == model.config.n_blocks
+    stacked = [p.weight.reshape(-1, p.d, p.k) for p in projections]
+    assert sum(len(w) for w in stacked) == model.config.n_blocks
     before = snapshot(p.weight for p in projections)
     for step in range(3):
         model.train_step(real_batch(model, POINTS), step)
     assert changed(before, [p.weight for p in projections])
     for projection in projections:
-        w = projection.weight.detach()
-        assert torch.allclose(w.T @ w, torch.eye(w.shape[1]), atol=1e-4)
+        for w in projection.weight.detach().reshape(-1, projection.d, projection.k):
+            assert torch.allclose(w.T @ w, torch.eye(w.shape[1]), atol=1e-4)
 
 
 def hand_set_block() -> DualSWDBlock:

@@ -450,3 +450,23 @@ def test_dual_block_initialisation_is_official() -> None:
     assert torch.equal(block.scale, torch.ones(4)) and torch.equal(block.offset, torch.zeros(4))
     weight = block.projection.weight
     assert torch.allclose(weight.T @ weight, torch.eye(4), atol=1e-6)
+
+
+def test_dual_block_copies_equal_separate_blocks() -> None:
+    torch.manual_seed(0)
+    stacked = DualSWDBlock(5, negative_slope=0.2, copies=3).double()
+    with torch.no_grad():
+        stacked.scale.uniform_(-1, 1)
+        stacked.offset.uniform_(-0.5, 0.5)
+    y = torch.randn(7, 5, dtype=DOUBLE)
+    weights = stacked.projection.weight.detach()
+    assert weights.shape == (3, 5, 5)
+    for block in range(3):
+        w = weights[block]
+        torch.testing.assert_close(w.T @ w, torch.eye(5, dtype=DOUBLE), atol=1e-6, rtol=0)
+        columns = slice(5 * block, 5 * block + 5)
+        pre = stacked.scale[columns] * (y @ w) + stacked.offset[columns]
+        expected = torch.nn.functional.leaky_relu(pre, 0.2)
+        torch.testing.assert_close(stacked(y)[:, columns], expected)
+        slope = torch.where(pre > 0, 1.0, 0.2).to(DOUBLE) * stacked.scale[columns]
+        torch.testing.assert_close(stacked.derivative(y)[:, columns], slope)

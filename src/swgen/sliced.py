@@ -478,23 +478,28 @@ class OrthogonalProjection(nn.Module):
     Args:
         d: input dimension.
         k: number of directions, ``k <= d``; default ``d`` (a rotation).
+        copies: if given, a stack of that many independent projections, ``weight`` of shape
+            ``(copies, d, k)``, parametrised in one batched Cayley map (one batched linear
+            solve for SWGAN's m dual blocks instead of m calls).
     """
 
-    def __init__(self, d: int, k: int | None = None) -> None:
+    def __init__(self, d: int, k: int | None = None, copies: int | None = None) -> None:
         super().__init__()
         k = d if k is None else k
         if not 1 <= k <= d:
             raise ValueError(f"swgen: OrthogonalProjection needs 1 <= k <= d, got d={d}, k={k}")
-        self.d, self.k = d, k
-        self.weight = nn.Parameter(_orthonormal_qr(torch.randn(d, k)))
+        self.d, self.k, self.copies = d, k, copies
+        shape = (d, k) if copies is None else (copies, d, k)
+        self.weight = nn.Parameter(_orthonormal_qr(torch.randn(*shape)))
         parametrizations.orthogonal(self, "weight", orthogonal_map="cayley")
 
     def forward(self, x: Tensor) -> Tensor:
-        """``(..., d) -> (..., k)``: ``x @ W``."""
+        """``(..., d) -> (..., k)``: ``x @ W`` (``(copies, ..., k)`` for a stack of copies)."""
         return x @ self.weight
 
     def extra_repr(self) -> str:
-        return f"d={self.d}, k={self.k}"
+        copies = "" if self.copies is None else f", copies={self.copies}"
+        return f"d={self.d}, k={self.k}{copies}"
 
 
 class PrimalSWDBlock(nn.Module):
@@ -554,17 +559,29 @@ class DualSWDBlock(nn.Module):
 
     with slope s = ``negative_slope``, scales :math:`a_i` initialised to 1 and offsets
     :math:`b_i` to 0 (official code). ``forward(y)``: ``(b, dim) -> (b, dim)``.
+
+    ``copies = m`` holds the m blocks of an SWGAN critic in one module (outputs concatenated,
+    ``(b, m * dim)``): the same functions as m separate blocks, computed with one matrix
+    product and one batched orthogonal parametrisation.
     """
 
-    def __init__(self, dim: int, negative_slope: float = 0.2) -> None:
+    def __init__(self, dim: int, negative_slope: float = 0.2, copies: int = 1) -> None:
         super().__init__()
-        self.projection = OrthogonalProjection(dim)
-        self.scale = nn.Parameter(torch.ones(dim))
-        self.offset = nn.Parameter(torch.zeros(dim))
+        self.dim, self.copies = dim, copies
+        self.projection = OrthogonalProjection(dim, copies=copies if copies > 1 else None)
+        self.scale = nn.Parameter(torch.ones(copies * dim))
+        self.offset = nn.Parameter(torch.zeros(copies * dim))
         self.negative_slope = negative_slope
 
+    def directions(self) -> Tensor:
+        """All directions as the columns of one ``(dim, copies * dim)`` matrix, block by block."""
+        weight = self.projection.weight
+        if weight.dim() == 2:
+            return weight
+        return weight.transpose(0, 1).reshape(self.dim, self.copies * self.dim)
+
     def _pre_activation(self, y: Tensor) -> Tensor:
-        return self.scale * self.projection(y) + self.offset
+        return self.scale * (y @ self.directions()) + self.offset
 
     def forward(self, y: Tensor) -> Tensor:
         return F.leaky_relu(self._pre_activation(y), self.negative_slope)
@@ -586,4 +603,4 @@ class DualSWDBlock(nn.Module):
         return self.scale * slope
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}, copies={self.copies}"

@@ -68,7 +68,9 @@ class SWGANCritic(nn.Module):
     def __init__(self, encoder: nn.Module, code_dim: int, n_blocks: int, negative_slope: float):
         super().__init__()
         self.encoder = encoder
-        self.blocks = nn.ModuleList(DualSWDBlock(code_dim, negative_slope) for _ in range(n_blocks))
+        # The m blocks live in one module: the same functions as m separate blocks, with one
+        # batched orthogonal parametrisation and one matrix product instead of m of each.
+        self.blocks = nn.ModuleList([DualSWDBlock(code_dim, negative_slope, copies=n_blocks)])
 
     def score(self, codes: Tensor) -> Tensor:
         """``D`` given the codes ``E(x)``."""
