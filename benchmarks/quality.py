@@ -24,15 +24,33 @@ from pathlib import Path
 from swgen.cli import main as swgen
 
 MODELS = ["wae", "ae-idt", "swae", "gan", "wgan", "wgan-gp", "ctgan", "swg", "swgan"]
-LABELS = {"wae": "WAE", "ae-idt": "AE+IDT", "swae": "SWAE", "gan": "GAN", "wgan": "WGAN",
-          "wgan-gp": "WGAN-GP", "ctgan": "CT-GAN", "swg": "SWG", "swgan": "SWGAN"}
+LABELS = {
+    "wae": "WAE",
+    "ae-idt": "AE+IDT",
+    "swae": "SWAE",
+    "gan": "GAN",
+    "wgan": "WGAN",
+    "wgan-gp": "WGAN-GP",
+    "ctgan": "CT-GAN",
+    "swg": "SWG",
+    "swgan": "SWGAN",
+}
 # (dataset, extra overrides, metrics to tabulate as (label, path in eval.json))
 SETUPS = {
-    "gaussians25": ([], [("modes", "modes_covered"), ("HQ %", "high_quality_fraction"),
-                         ("W2", "w2")]),
-    "digits": ([], [("FID", "fid_digits"), ("KID", "kid_digits.mean"),
-                    ("MS-SWD", "multiscale_swd.mean"), ("P", "precision_digits"),
-                    ("R", "recall_digits")]),
+    "gaussians25": (
+        [],
+        [("modes", "modes_covered"), ("HQ %", "high_quality_fraction"), ("W2", "w2")],
+    ),
+    "digits": (
+        [],
+        [
+            ("FID", "fid_digits"),
+            ("KID", "kid_digits.mean"),
+            ("MS-SWD", "multiscale_swd.mean"),
+            ("P", "precision_digits"),
+            ("R", "recall_digits"),
+        ],
+    ),
     "fashion-mnist": ([], [("FID", "fid_fashion"), ("MS-SWD", "multiscale_swd.mean")]),
 }
 BUDGETS = {  # generator steps per run: (quick, full)
@@ -52,15 +70,33 @@ def lookup(metrics: dict, path: str) -> float:
 
 def run_one(out: Path, model: str, data: str, seed: int, steps: int, n_eval: int) -> dict:
     folder = out / "runs" / f"{data}-{model}-s{seed}"
-    overrides = [f"train.steps={steps}", "train.progress=false", f"train.sample_every={steps}",
-                 f"train.checkpoint_every={steps}", f"train.log_every={max(1, steps // 10)}"]
+    overrides = [
+        f"train.steps={steps}",
+        "train.progress=false",
+        f"train.sample_every={steps}",
+        f"train.checkpoint_every={steps}",
+        f"train.log_every={max(1, steps // 10)}",
+    ]
     if not (folder / "eval.json").is_file():
         started = time.perf_counter()
         if (folder / "checkpoints" / "last.pt").is_file():
             code = swgen(["train", "--resume", str(folder), *overrides])
         else:
-            code = swgen(["train", "--model", model, "--data", data, "--seed", str(seed),
-                          "--out", str(folder), *SETUPS[data][0], *overrides])
+            code = swgen(
+                [
+                    "train",
+                    "--model",
+                    model,
+                    "--data",
+                    data,
+                    "--seed",
+                    str(seed),
+                    "--out",
+                    str(folder),
+                    *SETUPS[data][0],
+                    *overrides,
+                ]
+            )
         if code != 0:
             return {"error": f"training exited with {code}"}
         wall = time.perf_counter() - started
@@ -77,7 +113,9 @@ def table(results: dict, data: str, seeds: list[int]) -> list[str]:
     header = "| model | " + " | ".join(label for label, _ in columns) + " | train s |"
     lines = [header, "|" + "---|" * (len(columns) + 2)]
     for model in MODELS:
-        runs = [results[(model, data, s)] for s in seeds if "error" not in results[(model, data, s)]]
+        runs = [
+            results[(model, data, s)] for s in seeds if "error" not in results[(model, data, s)]
+        ]
         if not runs:
             lines.append(f"| {LABELS[model]} | " + " | ".join("failed" for _ in columns) + " | |")
             continue
@@ -110,11 +148,15 @@ def main() -> None:
                 results[(model, data, seed)] = run_one(
                     out, model, data, seed, BUDGETS[data][which], EVAL_SAMPLES[data][which]
                 )
-                print(f"{data} {model} seed {seed}: {results[(model, data, seed)].get('metrics')}",
-                      flush=True)
-    report = [f"Seeds {seeds}; steps per run {[BUDGETS[d][which] for d in datasets]} "
-              f"for {datasets}; evaluated on {[EVAL_SAMPLES[d][which] for d in datasets]} samples.",
-              ""]
+                print(
+                    f"{data} {model} seed {seed}: {results[(model, data, seed)].get('metrics')}",
+                    flush=True,
+                )
+    report = [
+        f"Seeds {seeds}; steps per run {[BUDGETS[d][which] for d in datasets]} "
+        f"for {datasets}; evaluated on {[EVAL_SAMPLES[d][which] for d in datasets]} samples.",
+        "",
+    ]
     for data in datasets:
         report += [f"### {data}", "", *table(results, data, seeds), ""]
     (out / "quality.md").write_text("\n".join(report))

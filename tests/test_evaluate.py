@@ -75,3 +75,46 @@ def test_eval_digits_reports_classifier_metrics(tmp_path):
     assert 0 <= metrics["precision_digits"] <= 1 and 0 <= metrics["recall_digits"] <= 1
     assert set(metrics["multiscale_swd"]) >= {"16", "mean", "n"}
     assert "bicubic" in metrics["resize"].lower()
+
+
+@pytest.mark.parametrize(
+    ("model", "data"),
+    [
+        ("swgan", ["--data", "gaussians25", "model.width=16", "train.batch_size=32"]),
+        ("gan", ["--data", "digits", "data.image_size=16", "model.width=8", "train.batch_size=16"]),
+    ],
+)
+def test_metrics_logged_during_training_leave_the_run_unchanged(tmp_path, model, data):
+    common = ["--model", model, *data, *QUIET, "train.steps=4", "train.log_every=2"]
+    assert main(["train", "--out", str(tmp_path / "plain"), *common]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--out",
+                str(tmp_path / "measured"),
+                *common,
+                "train.eval_every=2",
+                "train.eval_samples=64",
+            ]
+        )
+        == 0
+    )
+
+    def read(run):
+        return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+    measured = read(tmp_path / "measured")
+    metric_records = [r for r in measured if "loss_critic" not in r]
+    assert [r["step"] for r in metric_records] == [2, 4]
+    expected = {"modes_covered", "sliced_w2"} if model == "swgan" else {"fid_digits"}
+    assert expected <= set(metric_records[0])
+
+    def losses(records):
+        return [
+            {k: v for k, v in r.items() if k != "steps_per_second"}
+            for r in records
+            if "loss_critic" in r
+        ]
+
+    assert losses(measured) == losses(read(tmp_path / "plain"))  # metrics draw no training noise

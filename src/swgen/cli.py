@@ -21,6 +21,7 @@ EXIT_USER_ERROR = 2
 
 def _train(args: argparse.Namespace) -> None:
     from swgen.config import load_yaml, resolve
+    from swgen.evaluate import training_metrics
     from swgen.train.engine import Trainer
     from swgen.train.run_folder import RunFolder
 
@@ -41,7 +42,7 @@ def _train(args: argparse.Namespace) -> None:
                 "drop --model to resume it, or start a new run with --out"
             )
         config = resolve(args.config, args.overrides, flags, base=saved)
-        trainer = Trainer(config, folder, resume=True)
+        trainer = Trainer(config, folder, resume=True, metric_hooks=[training_metrics])
     else:
         config = resolve(args.config, args.overrides, flags)
         if args.out is not None:
@@ -53,7 +54,7 @@ def _train(args: argparse.Namespace) -> None:
                 )
         else:
             folder = RunFolder.new(config.model_name, config.data.name)
-        trainer = Trainer(config, folder)
+        trainer = Trainer(config, folder, metric_hooks=[training_metrics])
     summary = trainer.fit()
     if trainer.is_main:
         losses = ", ".join(f"{k}={v:.4g}" for k, v in summary.items() if k.startswith("loss_"))

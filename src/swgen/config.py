@@ -46,6 +46,8 @@ class TrainConfig:
     sample_every: int = 500
     checkpoint_every: int = 500
     grid_size: int = 64  # samples in each grid (a square number makes a square grid)
+    eval_every: int = 0  # compute metrics during training every N steps (0: never)
+    eval_samples: int = 1000  # generated samples for those metrics
     progress: bool = True
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,9 @@ from swgen.registry import MODELS
 from swgen.train.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, restore_model
 from swgen.train.ema import ExponentialMovingAverage
 from swgen.train.run_folder import RunFolder, atomic_torch_save
+
+
+MetricHook = Callable[["Trainer"], dict[str, float]]
 
 
 class TrainingDiverged(UserError):
@@ -78,9 +82,18 @@ def make_accelerator(config: RunConfig) -> Any:
 class Trainer:
     """Trains one model on one dataset into one run folder."""
 
-    def __init__(self, config: RunConfig, folder: RunFolder, resume: bool = False) -> None:
+    def __init__(
+        self,
+        config: RunConfig,
+        folder: RunFolder,
+        resume: bool = False,
+        metric_hooks: Sequence[MetricHook] = (),
+    ) -> None:
         self.config = config
         self.folder = folder
+        # Callables run every ``train.eval_every`` steps on rank 0; what they return is logged
+        # like the losses. The CLI passes swgen.evaluate's hook, keeping metrics out of train/.
+        self.metric_hooks = list(metric_hooks)
         self.accelerator = make_accelerator(config)
         self.rank = self.accelerator.process_index
         self.world_size = self.accelerator.num_processes
@@ -159,6 +172,8 @@ class Trainer:
                             if k.startswith("loss_")
                         }
                     )
+                if train.eval_every and self.step % train.eval_every == 0:
+                    self._log_metrics()
                 if self.step % train.sample_every == 0 or self.step == train.steps:
                     self.write_samples()
                 if self.step % train.checkpoint_every == 0 or self.step == train.steps:
@@ -249,6 +264,20 @@ class Trainer:
                 {"step": self.step, **record, "steps_per_second": steps_per_second}
             )
         return record
+
+    def _log_metrics(self) -> None:
+        if not self.is_main:
+            return
+        record: dict[str, float] = {}
+        devices = [self.accelerator.device] if self.accelerator.device.type == "cuda" else []
+        # Whatever a hook draws must not shift the noise of the steps that follow.
+        with torch.random.fork_rng(devices=devices):
+            for hook in self.metric_hooks:
+                record.update(hook(self))
+        for key, value in record.items():
+            self.writer.add_scalar(f"metrics/{key}", value, self.step)
+        if record:
+            self.folder.append_metrics({"step": self.step, **record})
 
     # --- samples and checkpoints -------------------------------------------------------------
     @torch.no_grad()
