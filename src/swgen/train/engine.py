@@ -34,7 +34,6 @@ from swgen.train.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, restore_m
 from swgen.train.ema import ExponentialMovingAverage
 from swgen.train.run_folder import RunFolder, atomic_torch_save
 
-
 MetricHook = Callable[["Trainer"], dict[str, float]]
 
 
