@@ -8,7 +8,8 @@ from swgen.metrics import mode_coverage
 
 def test_real_samples_cover_every_mode_with_high_quality():
     data = build_dataset(DataConfig(name="gaussians25"))
-    result = mode_coverage(data.sample(5000, seed=1), data.modes, data.mode_std)
+    real = data.to_data_space(data.sample(5000, seed=1))
+    result = mode_coverage(real, data.modes, data.mode_std)
     assert result.modes_covered == 25
     assert result.high_quality_fraction > 0.98  # 3 sigma in 2D holds 98.9% of the mass
 

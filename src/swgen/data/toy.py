@@ -5,10 +5,10 @@
 ``swissroll``: the 2D swiss roll (scikit-learn's ``make_swiss_roll``, noise 0.25) divided by 7.5,
 so it spans roughly [-2, 2]^2.
 
-Points are in data coordinates as these numbers state them. Unlike the WGAN-GP code
-(Gulrajani et al., 2017, ``gan_toy.py``), the Gaussians are *not* divided afterwards (by 1.414 for
-eight, by 2.828 for 25), so ``modes`` and ``mode_std`` describe exactly the samples served; a
-generator's output layer is linear, so the scale is immaterial to training.
+Data coordinates are as these numbers state them (``modes``, ``mode_std``, saved samples and
+plots). The networks see them divided by ``model_scale`` (1.414 for eight, 2.828 for 25, as the
+WGAN-GP code, Gulrajani et al., 2017, ``gan_toy.py``, divides its data), so every toy sits at
+about unit scale: gradient penalties and Lipschitz targets are not scale-free.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class ToyPoints(DataSource):
     """A 2D distribution sampled on the fly: batch ``step`` is drawn from ``(seed, step)``."""
 
     info = DataInfo("points", (2,))
+    model_scale: float = 1.0  # networks see data / model_scale
 
     @abstractmethod
     def draw(self, n: int, generator: torch.Generator) -> Tensor:
@@ -35,17 +36,22 @@ class ToyPoints(DataSource):
     def batch(
         self, step: int, batch_size: int, seed: int, rank: int = 0, world_size: int = 1
     ) -> Tensor:
-        return self.draw(batch_size, step_generator(seed, step))[rank::world_size]
+        points = self.draw(batch_size, step_generator(seed, step))[rank::world_size]
+        return points / self.model_scale
 
     def sample(self, n: int, seed: int = 0) -> Tensor:
-        return self.draw(n, step_generator(seed, SAMPLE_STREAM))
+        return self.draw(n, step_generator(seed, SAMPLE_STREAM)) / self.model_scale
+
+    def to_data_space(self, x: Tensor) -> Tensor:
+        return x * self.model_scale
 
 
 class GaussianMixture(ToyPoints):
     """Equal-weight isotropic Gaussians: ``modes`` (k, 2) centres, ``mode_std`` each std."""
 
-    def __init__(self, name: str, modes: Tensor, mode_std: float) -> None:
+    def __init__(self, name: str, modes: Tensor, mode_std: float, model_scale: float = 1.0) -> None:
         self.name = name
+        self.model_scale = model_scale
         self.modes = modes.float()
         self.mode_std = float(mode_std)
 
@@ -83,12 +89,12 @@ def grid_modes(values: list[float]) -> Tensor:
 
 @DATASETS.register("gaussians8")
 def gaussians8(config: DataConfig) -> GaussianMixture:
-    return GaussianMixture("gaussians8", circle_modes(8, radius=2.0), mode_std=0.02)
+    return GaussianMixture("gaussians8", circle_modes(8, radius=2.0), 0.02, model_scale=1.414)
 
 
 @DATASETS.register("gaussians25")
 def gaussians25(config: DataConfig) -> GaussianMixture:
-    return GaussianMixture("gaussians25", grid_modes([-4, -2, 0, 2, 4]), mode_std=0.05)
+    return GaussianMixture("gaussians25", grid_modes([-4, -2, 0, 2, 4]), 0.05, model_scale=2.828)
 
 
 @DATASETS.register("swissroll")
