@@ -122,6 +122,7 @@ class Trainer:
         )
         self.step = 0
         self.last_saved: int | None = None
+        self._restored_rng: dict[str, Tensor] | None = None
         if resume:
             self._restore()
         self._seed_noise()
@@ -206,8 +207,6 @@ class Trainer:
             torch.set_rng_state(self._restored_rng["cpu"])
             if "cuda" in self._restored_rng and torch.cuda.is_available():
                 torch.cuda.set_rng_state(self._restored_rng["cuda"])
-
-    _restored_rng: dict[str, Tensor] | None = None
 
     def _all_reduce_gradients(self, parameters: list[torch.nn.Parameter]) -> None:
         """Average gradients over processes in one flat all-reduce (data parallelism)."""
