@@ -15,8 +15,10 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 
@@ -98,32 +100,29 @@ class RunFolder:
         atomic_write_bytes(self.metrics, ("\n".join(kept) + "\n" if kept else "").encode())
 
 
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write to a temporary file beside ``path``, flush to disk, then rename over it."""
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A binary stream to a temporary file beside ``path``, flushed to disk and renamed over
+    ``path`` on success; on any failure (a kill included) ``path`` keeps its old content."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(descriptor, "wb") as stream:
-            stream.write(payload)
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    with atomic_file(path) as stream:
+        stream.write(payload)
 
 
 def atomic_torch_save(state: dict[str, Any], path: Path) -> None:
-    """``torch.save`` that never leaves a half-written file at ``path`` (a kill mid-save keeps
-    the previous checkpoint intact)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            torch.save(state, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """``torch.save`` that never leaves a half-written checkpoint at ``path``."""
+    with atomic_file(path) as stream:
+        torch.save(state, stream)
