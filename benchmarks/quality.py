@@ -1,27 +1,33 @@
 """The SWGAN paper's comparison, re-run in swgen: every model, the same networks and budget.
 
-    python benchmarks/quality.py [--quick] [--seeds 0 1 2] [--out benchmarks/results]
+    python benchmarks/quality.py [--quick] [--seeds 0 1 2] [--jobs 2] [--out benchmarks/results]
 
 Rows: WAE, AE+IDT, SWAE | GAN, WGAN, WGAN-GP, CT-GAN, SWG, SWGAN. Columns: 25 Gaussians (modes
 covered, high-quality share, W2), digits (fid_digits, kid_digits, multi-scale SWD, precision,
-recall) and, unless ``--quick``, Fashion-MNIST (fid_fashion, multi-scale SWD; the 60k set from
-Debian's ``dataset-fashion-mnist``). Every cell is mean +- std over seeds, with the wall time of
-training. Each run is an ordinary ``swgen train`` + ``swgen eval`` run folder under ``--out``,
-so any number here can be inspected or recomputed.
+recall) and, unless ``--quick``, Fashion-MNIST (fid_fashion, multi-scale SWD, precision, recall;
+the 60k set from Debian's ``dataset-fashion-mnist``, or ``--fashion-path``). Every cell is
+mean +- std over seeds, with the seconds spent in training steps. Each run is an ordinary
+``swgen train`` + ``swgen eval`` run folder under ``--out``, so any number here can be inspected
+or recomputed; runs already evaluated are reused, so an interrupted benchmark resumes.
 
-``--quick`` (one seed, small budgets, no Fashion-MNIST) finishes in about 10 minutes on 2 cores;
-its numbers show that the pipeline works, not which model is best.
+Plots (PNG, beside the table): ``samples_<data>.png``, the last sample grid of every model
+(seed 0), and ``curves_<data>.png``, the metrics logged during training against training time.
+
+``--jobs N`` trains N runs side by side, each on cpu_count / N threads (numbers then match a
+run on that many threads). ``--quick`` (one seed, small budgets, no Fashion-MNIST) finishes in
+about 10 minutes on 2 cores; its numbers show that the pipeline works, not which model is best.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import statistics
-import time
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-
-from swgen.cli import main as swgen
 
 MODELS = ["wae", "ae-idt", "swae", "gan", "wgan", "wgan-gp", "ctgan", "swg", "swgan"]
 LABELS = {
@@ -35,50 +41,70 @@ LABELS = {
     "swg": "SWG",
     "swgan": "SWGAN",
 }
-# (dataset, extra overrides, metrics to tabulate as (label, path in eval.json))
-SETUPS = {
-    "gaussians25": (
-        [],
-        [("modes", "modes_covered"), ("HQ %", "high_quality_fraction"), ("W2", "w2")],
-    ),
-    "digits": (
-        [],
-        [
-            ("FID", "fid_digits"),
-            ("KID", "kid_digits.mean"),
-            ("MS-SWD", "multiscale_swd.mean"),
-            ("P", "precision_digits"),
-            ("R", "recall_digits"),
-        ],
-    ),
-    "fashion-mnist": ([], [("FID", "fid_fashion"), ("MS-SWD", "multiscale_swd.mean")]),
+IMAGE_COLUMNS = [("MS-SWD", "multiscale_swd.mean")]
+# dataset -> metrics to tabulate as (label, path in eval.json)
+COLUMNS = {
+    "gaussians25": [("modes", "modes_covered"), ("HQ %", "high_quality_percent"), ("W2", "w2")],
+    "digits": [
+        ("FID", "fid_digits"),
+        ("KID", "kid_digits.mean"),
+        *IMAGE_COLUMNS,
+        ("P", "precision_digits"),
+        ("R", "recall_digits"),
+    ],
+    "fashion-mnist": [
+        ("FID", "fid_fashion"),
+        ("KID", "kid_fashion.mean"),
+        *IMAGE_COLUMNS,
+        ("P", "precision_fashion"),
+        ("R", "recall_fashion"),
+    ],
+}
+# metrics logged during training (train.eval_every), plotted against training time
+CURVES = {
+    "gaussians25": ["modes_covered", "sliced_w2"],
+    "digits": ["fid_digits", "multiscale_swd"],
+    "fashion-mnist": ["fid_fashion", "multiscale_swd"],
 }
 BUDGETS = {  # generator steps per run: (quick, full)
-    "gaussians25": (300, 2000),
-    "digits": (100, 800),
-    "fashion-mnist": (0, 800),
+    "gaussians25": (300, 1000),
+    "digits": (100, 300),
+    "fashion-mnist": (0, 300),
 }
 EVAL_SAMPLES = {"gaussians25": (1000, 2500), "digits": (500, 2000), "fashion-mnist": (0, 5000)}
+CURVE_SAMPLES = {"gaussians25": 1000, "digits": 500, "fashion-mnist": 500}
+CURVE_POINTS = 5  # training-time evaluations per run
 
 
 def lookup(metrics: dict, path: str) -> float:
+    if path == "high_quality_percent":
+        return 100 * float(metrics["high_quality_fraction"])
     value = metrics
     for key in path.split("."):
         value = value[key]
     return float(value)
 
 
-def run_one(out: Path, model: str, data: str, seed: int, steps: int, n_eval: int) -> dict:
-    folder = out / "runs" / f"{data}-{model}-s{seed}"
+def run_one(job: dict) -> dict:
+    """Train and evaluate one (model, data, seed) run unless its ``eval.json`` exists."""
+    import torch
+
+    from swgen.cli import main as swgen
+
+    torch.set_num_threads(job["threads"])
+    folder = Path(job["folder"])
+    steps, data = job["steps"], job["data"]
     overrides = [
         f"train.steps={steps}",
         "train.progress=false",
         f"train.sample_every={steps}",
         f"train.checkpoint_every={steps}",
         f"train.log_every={max(1, steps // 10)}",
+        f"train.eval_every={max(1, steps // CURVE_POINTS)}",
+        f"train.eval_samples={CURVE_SAMPLES[data]}",
+        *job["data_overrides"],
     ]
     if not (folder / "eval.json").is_file():
-        started = time.perf_counter()
         if (folder / "checkpoints" / "last.pt").is_file():
             code = swgen(["train", "--resume", str(folder), *overrides])
         else:
@@ -86,38 +112,40 @@ def run_one(out: Path, model: str, data: str, seed: int, steps: int, n_eval: int
                 [
                     "train",
                     "--model",
-                    model,
+                    job["model"],
                     "--data",
                     data,
                     "--seed",
-                    str(seed),
+                    str(job["seed"]),
                     "--out",
                     str(folder),
-                    *SETUPS[data][0],
                     *overrides,
                 ]
             )
         if code != 0:
             return {"error": f"training exited with {code}"}
-        wall = time.perf_counter() - started
-        if swgen(["eval", str(folder), "--n", str(n_eval), "--seed", str(seed)]) != 0:
+        if swgen(["eval", str(folder), "--n", str(job["n_eval"]), "--seed", str(job["seed"])]):
             return {"error": "evaluation failed"}
-        result = json.loads((folder / "eval.json").read_text())
-        result["train_seconds"] = wall
-        (folder / "eval.json").write_text(json.dumps(result, indent=1))
-    return json.loads((folder / "eval.json").read_text())
+    result = json.loads((folder / "eval.json").read_text())
+    result["curve"] = [
+        record
+        for record in map(json.loads, (folder / "metrics.jsonl").read_text().splitlines())
+        if not any(key.startswith("loss_") for key in record)
+    ]
+    last = json.loads((folder / "metrics.jsonl").read_text().splitlines()[-1])
+    result["train_seconds"] = last.get("train_seconds", float("nan"))
+    return result
 
 
 def table(results: dict, data: str, seeds: list[int]) -> list[str]:
-    columns = SETUPS[data][1]
+    columns = COLUMNS[data]
     header = "| model | " + " | ".join(label for label, _ in columns) + " | train s |"
     lines = [header, "|" + "---|" * (len(columns) + 2)]
     for model in MODELS:
-        runs = [
-            results[(model, data, s)] for s in seeds if "error" not in results[(model, data, s)]
-        ]
+        runs = [results[(model, data, s)] for s in seeds if (model, data, s) in results]
+        runs = [r for r in runs if "error" not in r]
         if not runs:
-            lines.append(f"| {LABELS[model]} | " + " | ".join("failed" for _ in columns) + " | |")
+            lines.append(f"| {LABELS[model]} | " + " | ".join("–" for _ in columns) + " | |")
             continue
         cells = []
         for _, path in columns:
@@ -130,37 +158,137 @@ def table(results: dict, data: str, seeds: list[int]) -> list[str]:
     return lines
 
 
+def plot_samples(out: Path, data: str, seed: int) -> Path | None:
+    """The last sample grid of every model (one seed) side by side, labelled."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    grids = {}
+    for model in MODELS:
+        samples = sorted((out / "runs" / f"{data}-{model}-s{seed}" / "samples").glob("*.png"))
+        if samples:
+            grids[model] = Image.open(samples[-1])
+    if not grids:
+        return None
+    figure, axes = plt.subplots(1, len(grids), figsize=(2.2 * len(grids), 2.6))
+    panels = list(axes) if len(grids) > 1 else [axes]
+    for axis, (model, grid) in zip(panels, grids.items(), strict=True):
+        axis.imshow(grid, cmap="gray" if grid.mode == "L" else None)
+        axis.set_title(LABELS[model], fontsize=10)
+        axis.axis("off")
+    figure.tight_layout()
+    path = out / f"samples_{data}.png"
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def plot_curves(out: Path, results: dict, data: str, seeds: list[int]) -> Path | None:
+    """Training-time metrics against seconds of training, mean over seeds, one line per model."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = CURVES[data]
+    figure, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 4))
+    drawn = False
+    for axis, metric in zip(axes, metrics, strict=True):
+        for index, model in enumerate(MODELS):
+            curves = [
+                results[(model, data, s)].get("curve", [])
+                for s in seeds
+                if "error" not in results.get((model, data, s), {"error": 1})
+            ]
+            curves = [[r for r in c if metric in r] for c in curves]
+            curves = [c for c in curves if c]
+            if not curves:
+                continue
+            length = min(len(c) for c in curves)
+            points = range(length)
+            seconds = [statistics.fmean(c[i]["train_seconds"] for c in curves) for i in points]
+            values = [statistics.fmean(c[i][metric] for c in curves) for i in points]
+            style = "-" if index >= 3 else "--"
+            axis.plot(seconds, values, style, marker="o", markersize=3, label=LABELS[model])
+            drawn = True
+        axis.set_xscale("log")
+        if metric.startswith("fid") or metric in ("sliced_w2", "multiscale_swd"):
+            axis.set_yscale("log")
+        axis.set_xlabel("training seconds (log)")
+        axis.set_title(f"{metric} on {data} (mean over {len(seeds)} seeds)")
+        axis.grid(alpha=0.3)
+    if not drawn:
+        plt.close(figure)
+        return None
+    axes[0].legend(fontsize=8)
+    figure.tight_layout()
+    path = out / f"curves_{data}.png"
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int, nargs="+")
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--models", nargs="+", default=MODELS)
+    parser.add_argument("--datasets", nargs="+", default=list(COLUMNS))
+    parser.add_argument("--jobs", type=int, default=1, help="runs trained side by side")
+    parser.add_argument(
+        "--fashion-path", help="Fashion-MNIST IDX folder (default: Debian's dataset folder)"
+    )
     args = parser.parse_args()
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
     which = 0 if args.quick else 1
-    datasets = [d for d in SETUPS if BUDGETS[d][which] > 0]
+    datasets = [d for d in args.datasets if BUDGETS[d][which] > 0]
     out = Path(args.out) / ("quick" if args.quick else "full")
-    results = {}
+    threads = max(1, (os.cpu_count() or 1) // args.jobs)
+    jobs = {}
     for data in datasets:
+        fashion_path = args.fashion_path if data == "fashion-mnist" else None
+        extra = [f"data.path={fashion_path}"] if fashion_path else []
         for model in args.models:
             for seed in seeds:
-                results[(model, data, seed)] = run_one(
-                    out, model, data, seed, BUDGETS[data][which], EVAL_SAMPLES[data][which]
-                )
-                print(
-                    f"{data} {model} seed {seed}: {results[(model, data, seed)].get('metrics')}",
-                    flush=True,
-                )
+                jobs[(model, data, seed)] = {
+                    "model": model,
+                    "data": data,
+                    "seed": seed,
+                    "steps": BUDGETS[data][which],
+                    "n_eval": EVAL_SAMPLES[data][which],
+                    "folder": str(out / "runs" / f"{data}-{model}-s{seed}"),
+                    "threads": threads,
+                    "data_overrides": extra,
+                }
+    results = {}
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch threads
+    with ProcessPoolExecutor(args.jobs, mp_context=context) as pool:
+        futures = {key: pool.submit(run_one, job) for key, job in jobs.items()}
+        for key, future in futures.items():
+            results[key] = future.result()
+            shown = results[key].get("metrics", results[key].get("error"))
+            print(f"{key[1]} {key[0]} seed {key[2]}: {shown}", flush=True)
     report = [
-        f"Seeds {seeds}; steps per run {[BUDGETS[d][which] for d in datasets]} "
-        f"for {datasets}; evaluated on {[EVAL_SAMPLES[d][which] for d in datasets]} samples.",
+        f"Seeds {seeds}; generator steps per run "
+        + ", ".join(f"{d} {BUDGETS[d][which]}" for d in datasets)
+        + "; metrics on "
+        + ", ".join(f"{d} {EVAL_SAMPLES[d][which]}" for d in datasets)
+        + f" generated samples. {args.jobs} run(s) side by side, {threads} thread(s) each; "
+        + "'train s' is the time spent in training steps.",
         "",
     ]
     for data in datasets:
         report += [f"### {data}", "", *table(results, data, seeds), ""]
+        for path in (plot_samples(out, data, seeds[0]), plot_curves(out, results, data, seeds)):
+            if path is not None:
+                report += [f"![{path.stem}]({path.name})", ""]
     (out / "quality.md").write_text("\n".join(report))
     print("\n".join(report))
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from PIL import Image
 
 from swgen.cli import main
 
+TIMINGS = {"steps_per_second", "train_seconds"}  # wall-clock fields differ run to run
+
 QUIET = ["train.progress=false"]
 POINTS = ["--data", "gaussians8", "model.width=16", "model.latent_dim=4", "train.batch_size=32"]
 IMAGES = [
@@ -64,10 +66,12 @@ def test_resume_continues_the_same_run(tmp_path, model, data):
     assert main(["train", "--resume", str(tmp_path / "split"), *QUIET, "train.steps=6"]) == 0
 
     def losses(run):
-        return [{k: v for k, v in r.items() if k != "steps_per_second"} for r in records(run)]
+        return [{k: v for k, v in r.items() if k not in TIMINGS} for r in records(run)]
 
     assert losses(tmp_path / "straight") == losses(tmp_path / "split")  # bit for bit
     assert len(losses(tmp_path / "split")) == 6
+    clock = [r["train_seconds"] for r in records(tmp_path / "split")]
+    assert all(b > a > 0 for a, b in zip(clock, clock[1:]))  # the clock survives the resume
     straight = torch.load(tmp_path / "straight/checkpoints/last.pt", weights_only=False)
     split = torch.load(tmp_path / "split/checkpoints/last.pt", weights_only=False)
     for key, value in straight["model"].items():

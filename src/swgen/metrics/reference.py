@@ -81,7 +81,8 @@ def reference_statistics(
     mu, sigma = feature_statistics(features)
     kept = features.astype(np.float32) if features.size <= KEEP_FEATURES_UP_TO else None
     folder.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial.npz")
+    # One temporary name per process: runs evaluated side by side may fill the same entry.
+    partial = path.with_suffix(f".{os.getpid()}.partial.npz")
     empty = np.zeros((0,), np.float32)
     np.savez(partial, mu=mu, sigma=sigma, features=kept if kept is not None else empty,
              n=n, key=json.dumps(key))  # fmt: skip

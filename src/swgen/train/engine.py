@@ -121,6 +121,9 @@ class Trainer:
             else None
         )
         self.step = 0
+        # Seconds spent in training steps alone (no metrics, samples or checkpoints), summed over
+        # resumes: the x axis of quality-against-time plots.
+        self.train_seconds = 0.0
         self.last_saved: int | None = None
         self._restored_rng: dict[str, Tensor] | None = None
         if resume:
@@ -156,10 +159,12 @@ class Trainer:
         self.model.train()
         try:
             while self.step < train.steps:
+                step_started = time.perf_counter()
                 logs = self.model.train_step(self._real_batch(self.step), self.step)
                 self._check_finite(logs)
                 if self.ema is not None:
                     self.ema.update()
+                self.train_seconds += time.perf_counter() - step_started
                 self.step += 1
                 progress.update(1)
                 if self.step % train.log_every == 0 or self.step == train.steps:
@@ -259,7 +264,12 @@ class Trainer:
                 self.writer.add_scalar(key, value, self.step)
             self.writer.add_scalar("steps_per_second", steps_per_second, self.step)
             self.folder.append_metrics(
-                {"step": self.step, **record, "steps_per_second": steps_per_second}
+                {
+                    "step": self.step,
+                    **record,
+                    "steps_per_second": steps_per_second,
+                    "train_seconds": self.train_seconds,
+                }
             )
         return record
 
@@ -275,7 +285,9 @@ class Trainer:
         for key, value in record.items():
             self.writer.add_scalar(f"metrics/{key}", value, self.step)
         if record:
-            self.folder.append_metrics({"step": self.step, **record})
+            self.folder.append_metrics(
+                {"step": self.step, **record, "train_seconds": self.train_seconds}
+            )
 
     # --- samples and checkpoints -------------------------------------------------------------
     @torch.no_grad()
@@ -331,6 +343,7 @@ class Trainer:
                 "model_name": self.config.model_name,
                 "config": self.config.to_dict(),
                 "step": self.step,
+                "train_seconds": self.train_seconds,
                 "world_size": self.world_size,
                 "model": self.model.state_dict(),
                 "optimizers": {k: o.state_dict() for k, o in self.model.optimizers.items()},
@@ -349,6 +362,7 @@ class Trainer:
         if self.ema is not None and state.get("ema") is not None:
             self.ema.load_state_dict(state["ema"])
         self.step = int(state["step"])
+        self.train_seconds = float(state.get("train_seconds", 0.0))
         self.last_saved = self.step
         rngs = state.get("rng") or []
         if len(rngs) == self.world_size:
