@@ -55,6 +55,7 @@ COLUMNS = {
     "fashion-mnist": [
         ("FID", "fid_fashion"),
         ("KID", "kid_fashion.mean"),
+        ("FID Inception", "fid_inception"),
         *IMAGE_COLUMNS,
         ("P", "precision_fashion"),
         ("R", "recall_fashion"),
@@ -83,6 +84,14 @@ def lookup(metrics: dict, path: str) -> float:
     for key in path.split("."):
         value = value[key]
     return float(value)
+
+
+def has(metrics: dict, path: str) -> bool:
+    try:
+        lookup(metrics, path)
+    except KeyError:
+        return False
+    return True
 
 
 def run_one(job: dict) -> dict:
@@ -127,6 +136,11 @@ def run_one(job: dict) -> dict:
         if swgen(["eval", str(folder), "--n", str(job["n_eval"]), "--seed", str(job["seed"])]):
             return {"error": "evaluation failed"}
     result = json.loads((folder / "eval.json").read_text())
+    if job["inception_n"] and "fid_inception" not in result["metrics"]:
+        evaluation = ["eval", str(folder), "--n", str(job["n_eval"]), "--seed", str(job["seed"])]
+        if swgen([*evaluation, "--inception", "--inception-n", str(job["inception_n"])]):
+            return {"error": "evaluation with Inception failed"}
+        result = json.loads((folder / "eval.json").read_text())
     result["curve"] = [
         record
         for record in map(json.loads, (folder / "metrics.jsonl").read_text().splitlines())
@@ -149,7 +163,10 @@ def table(results: dict, data: str, seeds: list[int]) -> list[str]:
             continue
         cells = []
         for _, path in columns:
-            values = [lookup(r["metrics"], path) for r in runs]
+            values = [lookup(r["metrics"], path) for r in runs if has(r["metrics"], path)]
+            if not values:
+                cells.append("–")
+                continue
             mean = statistics.fmean(values)
             spread = statistics.stdev(values) if len(values) > 1 else 0.0
             cells.append(f"{mean:.3g} ± {spread:.2g}" if len(values) > 1 else f"{mean:.3g}")
@@ -240,6 +257,14 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=list(COLUMNS))
     parser.add_argument("--jobs", type=int, default=1, help="runs trained side by side")
     parser.add_argument(
+        "--inception",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also fid_inception on N samples, Fashion-MNIST runs of the first seed only "
+        "(Inception takes ~0.15 s per image on a CPU)",
+    )
+    parser.add_argument(
         "--fashion-path", help="Fashion-MNIST IDX folder (default: Debian's dataset folder)"
     )
     args = parser.parse_args()
@@ -263,6 +288,9 @@ def main() -> None:
                     "folder": str(out / "runs" / f"{data}-{model}-s{seed}"),
                     "threads": threads,
                     "data_overrides": extra,
+                    "inception_n": args.inception
+                    if data == "fashion-mnist" and seed == seeds[0]
+                    else 0,
                 }
     results = {}
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch threads
@@ -278,7 +306,12 @@ def main() -> None:
         + "; metrics on "
         + ", ".join(f"{d} {EVAL_SAMPLES[d][which]}" for d in datasets)
         + f" generated samples. {args.jobs} run(s) side by side, {threads} thread(s) each; "
-        + "'train s' is the time spent in training steps.",
+        + "'train s' is the time spent in training steps."
+        + (
+            f" FID Inception: {args.inception} samples, seed {seeds[0]} only."
+            if args.inception
+            else ""
+        ),
         "",
     ]
     for data in datasets:

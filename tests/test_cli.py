@@ -71,7 +71,7 @@ def test_resume_continues_the_same_run(tmp_path, model, data):
     assert losses(tmp_path / "straight") == losses(tmp_path / "split")  # bit for bit
     assert len(losses(tmp_path / "split")) == 6
     clock = [r["train_seconds"] for r in records(tmp_path / "split")]
-    assert all(b > a > 0 for a, b in zip(clock, clock[1:]))  # the clock survives the resume
+    assert all(b > a > 0 for a, b in zip(clock, clock[1:], strict=False))  # clock kept
     straight = torch.load(tmp_path / "straight/checkpoints/last.pt", weights_only=False)
     split = torch.load(tmp_path / "split/checkpoints/last.pt", weights_only=False)
     for key, value in straight["model"].items():

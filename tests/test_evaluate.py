@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from swgen.cli import main
 
@@ -114,9 +115,34 @@ def test_metrics_logged_during_training_leave_the_run_unchanged(tmp_path, model,
 
     def losses(records):
         return [
-            {k: v for k, v in r.items() if k not in TIMINGS}
-            for r in records
-            if "loss_critic" in r
+            {k: v for k, v in r.items() if k not in TIMINGS} for r in records if "loss_critic" in r
         ]
 
     assert losses(measured) == losses(read(tmp_path / "plain"))  # metrics draw no training noise
+
+
+class PooledPixels(torch.nn.Module):
+    """A TorchScript stand-in for the Inception file: 4x4 average-pooled pixels as features."""
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.adaptive_avg_pool2d(images, 4).flatten(1)
+
+
+def test_eval_caps_the_inception_samples(tmp_path, capsys):
+    run, weights = tmp_path / "run", tmp_path / "stand_in.pt"
+    torch.jit.script(PooledPixels()).save(str(weights))
+    common = [*QUIET, "train.steps=1", "data.image_size=16", "model.width=8"]
+    assert main(["train", "--model", "gan", "--data", "digits", "--out", str(run), *common]) == 0
+
+    def inception_metrics(*extra):
+        args = ["eval", str(run), "--n", "40", "--inception-weights", str(weights), *extra]
+        assert main(args) == 0
+        return json.loads((run / "eval.json").read_text())["metrics"]
+
+    capped, full = inception_metrics("--inception-n", "12"), inception_metrics()
+    assert capped["inception_n"] == 12 and full["inception_n"] == 40
+    assert np.isfinite(capped["fid_inception"]) and capped["fid_inception"] != full["fid_inception"]
+    assert capped["fid_digits"] == full["fid_digits"]  # the cap touches Inception only
+    capsys.readouterr()
+    assert main(["eval", str(run), "--inception", "--inception-n", "1"]) == 2
+    assert "--inception-n must be at least 2" in capsys.readouterr().err

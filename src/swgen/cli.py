@@ -107,6 +107,7 @@ def _eval(args: argparse.Namespace) -> None:
         device=args.device,
         inception=args.inception,
         inception_weights=args.inception_weights,
+        inception_n=args.inception_n,
     )
     print(json.dumps(result["metrics"]))
     written = Path(args.run) / "eval.json"
@@ -167,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--device", default="cpu")
     evaluate.add_argument("--inception", action="store_true", help="also fid_inception")
     evaluate.add_argument("--inception-weights", help="TorchScript file of the TF-FID Inception")
+    evaluate.add_argument(
+        "--inception-n", type=int, help="samples for fid_inception (default: --n; slow on a CPU)"
+    )
     evaluate.set_defaults(handler=_eval)
 
     listing = commands.add_parser("list", help="list models and datasets")
