@@ -25,7 +25,6 @@ import json
 import multiprocessing
 import os
 import statistics
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -248,8 +247,7 @@ def plot_curves(out: Path, results: dict, data: str, seeds: list[int]) -> Path |
     return path
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int, nargs="+")
     parser.add_argument("--out", default="benchmarks/results")
@@ -267,7 +265,10 @@ def main() -> None:
     parser.add_argument(
         "--fashion-path", help="Fashion-MNIST IDX folder (default: Debian's dataset folder)"
     )
-    args = parser.parse_args()
+
+
+def run_benchmark(args: argparse.Namespace) -> str:
+    """Train and evaluate every run (reusing finished ones); return the Markdown report."""
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
     which = 0 if args.quick else 1
     datasets = [d for d in args.datasets if BUDGETS[d][which] > 0]
@@ -320,8 +321,13 @@ def main() -> None:
             if path is not None:
                 report += [f"![{path.stem}]({path.name})", ""]
     (out / "quality.md").write_text("\n".join(report))
-    print("\n".join(report))
-    sys.stdout.flush()
+    return "\n".join(report)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    print(run_benchmark(parser.parse_args()), flush=True)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,14 @@
 
     python benchmarks/speed.py [--quick] [--device cpu|cuda] [--out benchmarks/results/speed.json]
 
-1. ``swgen.sliced.sliced_wasserstein`` against POT's ``ot.sliced_wasserstein_distance`` (numpy
-   and torch backends) with the same 128 projections, and against the floor of the computation
+1. ``swgen.sliced.sliced_wasserstein`` (float32) against POT's ``ot.sliced_wasserstein_distance``
+   (torch backend on the same float32 tensors; numpy backend on float64 arrays, numpy's default,
+   and on float32 arrays) with the same 128 projections, and against the floor of the computation
    (one product of both point sets with the projections plus one sort);
 2. a training step of SWGAN against one of WGAN-GP with the same networks and batch;
 3. the engine's overhead: ``Trainer.fit`` against a bare PyTorch loop calling the same
-   ``train_step`` on the same batches (no EMA, logging, checkpoints or sample grids).
+   ``train_step`` on the same pre-built batches (no data loading, EMA, logging, checkpoints or
+   sample grids), per step, with the fixed cost of one sample grid and one checkpoint apart.
 
 Each timing is the median of several repeats after a warm-up; ratios come from timings taken
 in the same process, one right after the other.
@@ -56,6 +58,7 @@ def sliced_rows(device: torch.device, quick: bool, sync: Callable[[], None]) -> 
             theta = random_directions(d, 128, generator=generator).to(device)
             theta_np = theta.double().cpu().numpy()
             x_np, y_np = x.double().cpu().numpy(), y.double().cpu().numpy()
+            x_np32, y_np32, theta_np32 = x.cpu().numpy(), y.cpu().numpy(), theta.cpu().numpy()
             repeats = 3 if n * d >= 10000 * 784 else 7
 
             def ours(x=x, y=y, theta=theta) -> object:
@@ -71,33 +74,70 @@ def sliced_rows(device: torch.device, quick: bool, sync: Callable[[], None]) -> 
             def pot_numpy(x_np=x_np, y_np=y_np, theta_np=theta_np) -> object:
                 return ot.sliced_wasserstein_distance(x_np, y_np, projections=theta_np, p=2)
 
+            def pot_numpy32(x_np=x_np32, y_np=y_np32, theta_np=theta_np32) -> object:
+                return ot.sliced_wasserstein_distance(x_np, y_np, projections=theta_np, p=2)
+
             row = {"n": n, "d": d}
             row["swgen_s"] = median_seconds(ours, repeats, sync)
             row["floor_s"] = median_seconds(floor, repeats, sync)
             row["pot_torch_s"] = median_seconds(pot_torch, repeats, sync)
             row["pot_numpy_s"] = median_seconds(pot_numpy, repeats, lambda: None)
+            row["pot_numpy32_s"] = median_seconds(pot_numpy32, repeats, lambda: None)
             row["vs_pot_torch"] = row["pot_torch_s"] / row["swgen_s"]
             row["vs_pot_numpy"] = row["pot_numpy_s"] / row["swgen_s"]
+            row["vs_pot_numpy32"] = row["pot_numpy32_s"] / row["swgen_s"]
             row["vs_floor"] = row["swgen_s"] / row["floor_s"]
             agree = abs(float(ours()) - float(pot_torch())) / max(float(pot_torch()), 1e-12)
             row["relative_difference_to_pot"] = agree
             rows.append(row)
             print(
                 f"sliced n={n:>5} d={d:>4}: swgen {row['swgen_s'] * 1e3:8.2f} ms | "
-                f"POT torch x{row['vs_pot_torch']:.2f} | POT numpy x{row['vs_pot_numpy']:.2f} | "
+                f"POT torch x{row['vs_pot_torch']:.2f} | POT numpy x{row['vs_pot_numpy']:.2f} "
+                f"(float32 x{row['vs_pot_numpy32']:.2f}) | "
                 f"floor ratio {row['vs_floor']:.2f}",
                 flush=True,
             )
     return rows
 
 
+def bare_loop(config, data, batches: list, device: torch.device) -> float:
+    """Seconds of ``len(batches) - 1`` calls of ``train_step``, after one warm-up call."""
+    from swgen.train.engine import build_model
+
+    model = build_model(config, data, device)
+    model.train_step(batches[0], 0)
+    start = time.perf_counter()
+    for step in range(1, len(batches)):
+        model.train_step(batches[step], step)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def engine_fit(config, batches: list) -> tuple[float, float]:
+    """Seconds of ``Trainer.fit`` and of its fixed costs (one sample grid, one checkpoint)."""
+    from swgen.train.engine import Trainer
+    from swgen.train.run_folder import RunFolder
+
+    with tempfile.TemporaryDirectory() as folder:
+        trainer = Trainer(config, RunFolder(Path(folder) / "run"))
+        trainer.model.train_step(batches[0], 0)  # the same warm-up
+        start = time.perf_counter()
+        trainer.fit()
+        fit = time.perf_counter() - start
+        start = time.perf_counter()
+        trainer.write_samples()
+        trainer.save()
+        return fit, time.perf_counter() - start
+
+
 def training_rows(device: torch.device, quick: bool) -> list[dict]:
     from swgen.config import resolve
     from swgen.data import build_dataset
-    from swgen.train.engine import Trainer, build_model
-    from swgen.train.run_folder import RunFolder
+    from swgen.train.engine import build_model
 
-    steps = 10 if quick else 30
+    steps = 10 if quick else 40
+    repeats = 1 if quick else 3
     rows = []
     setups = [
         ("digits", ["data.name=digits", "model.width=16"]),
@@ -112,14 +152,12 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
                 f"train.steps={steps}",
                 "train.progress=false",
                 f"train.device={device.type}",
-                f"train.log_every={steps}",
                 f"train.sample_every={steps}",
                 f"train.checkpoint_every={steps}",
             ]
             config = resolve(overrides=overrides)
             data = build_dataset(config.data)
-            model = build_model(config, data, device)
-            per_step = model.batches_per_step
+            per_step = build_model(config, data, device).batches_per_step
             batches = [
                 torch.cat(
                     [
@@ -129,34 +167,34 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
                 ).to(device)
                 for s in range(steps + 1)
             ]
-            model.train_step(batches[0], 0)  # warm-up
-            start = time.perf_counter()
-            for step in range(1, steps + 1):
-                model.train_step(batches[step], step)
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-            bare = (time.perf_counter() - start) / steps
 
-            with tempfile.TemporaryDirectory() as folder:
-                trainer = Trainer(config, RunFolder(Path(folder) / "run"))
-                trainer.model.train_step(batches[0], 0)  # the same warm-up
-                start = time.perf_counter()
-                trainer.fit()
-                engine = (time.perf_counter() - start) / steps
-            timings[model_name] = (bare, engine)
+            bare_runs, engine_runs = [], []
+            for _ in range(repeats):  # alternated, so that drift in machine speed hits both
+                bare_runs.append(bare_loop(config, data, batches, device))
+                engine_runs.append(engine_fit(config, batches))
+            bare = statistics.median(bare_runs) / steps
+            fit = statistics.median(run[0] for run in engine_runs)
+            fixed = statistics.median(run[1] for run in engine_runs)
+            per_step = (fit - fixed) / steps
+            timings[model_name] = (bare, per_step)
             rows.append(
                 {
                     "data": data_name,
                     "model": model_name,
                     "steps": steps,
+                    "repeats": repeats,
                     "bare_step_s": bare,
-                    "engine_step_s": engine,
-                    "engine_overhead": engine / bare - 1,
+                    "engine_step_s": per_step,
+                    "engine_overhead": per_step / bare - 1,
+                    "fixed_s": fixed,
+                    "window_overhead": fit / (bare * steps) - 1,
                 }
             )
             print(
                 f"train {model_name:>8} on {data_name}: bare {bare * 1e3:8.1f} ms/step | "
-                f"engine {engine * 1e3:8.1f} ms/step | overhead {100 * (engine / bare - 1):+.1f}%",
+                f"engine {per_step * 1e3:8.1f} ms/step ({100 * (per_step / bare - 1):+.1f}%) | "
+                f"grid + checkpoint {fixed:.2f} s | {steps}-step window "
+                f"{100 * (fit / (bare * steps) - 1):+.1f}%",
                 flush=True,
             )
         ratio = timings["swgan"][0] / timings["wgan-gp"][0]
@@ -165,13 +203,48 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--out", default="benchmarks/results/speed.json")
-    args = parser.parse_args()
-    device = torch.device(args.device)
+def render(results: dict) -> str:
+    """Markdown tables of a ``speed.json``: what ``benchmarks/run.py`` puts in BENCHMARKS.md."""
+    machine = results["machine"]
+    lines = [
+        f"Measured on {machine['device']} ({machine['processor']}, {machine['threads']} threads, "
+        f"torch {machine['torch']}, numpy {machine['numpy']}).",
+        "",
+        "| n | d | swgen ms | POT torch ms | POT numpy ms (f64 / f32) | vs POT torch "
+        "| vs POT numpy f64 | vs POT numpy f32 | swgen / floor |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results["sliced"]:
+        numpy32 = row.get("pot_numpy32_s", float("nan"))
+        lines.append(
+            f"| {row['n']} | {row['d']} | {row['swgen_s'] * 1e3:.1f} | "
+            f"{row['pot_torch_s'] * 1e3:.1f} | {row['pot_numpy_s'] * 1e3:.1f} / "
+            f"{numpy32 * 1e3:.1f} | {row['vs_pot_torch']:.2f}x | {row['vs_pot_numpy']:.2f}x | "
+            f"{row.get('vs_pot_numpy32', float('nan')):.2f}x | {row['vs_floor']:.2f} |"
+        )
+    lines += [
+        "",
+        "| data | model | bare loop ms/step | engine ms/step | engine overhead per step "
+        "| one grid + checkpoint s | overhead over the window |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    ratios = []
+    for row in results["training"]:
+        if "swgan_over_wgan_gp_step" in row:
+            ratios.append(f"{row['data']} {row['swgan_over_wgan_gp_step']:.2f}")
+            continue
+        window = row.get("window_overhead", row["engine_overhead"])
+        lines.append(
+            f"| {row['data']} | {row['model']} | {row['bare_step_s'] * 1e3:.1f} | "
+            f"{row['engine_step_s'] * 1e3:.1f} | {100 * row['engine_overhead']:+.1f}% | "
+            f"{row.get('fixed_s', float('nan')):.2f} | {100 * window:+.1f}% "
+            f"({row['steps']} steps) |"
+        )
+    lines += ["", "SWGAN step / WGAN-GP step (bare loops): " + ", ".join(ratios) + "."]
+    return "\n".join(lines)
+
+
+def measure(device: torch.device, quick: bool) -> dict:
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     machine = {
         "platform": platform.platform(),
@@ -182,14 +255,24 @@ def main() -> None:
         "numpy": np.__version__,
     }
     print(json.dumps(machine), flush=True)
-    results = {
+    return {
         "machine": machine,
-        "sliced": sliced_rows(device, args.quick, sync),
-        "training": training_rows(device, args.quick),
+        "sliced": sliced_rows(device, quick, sync),
+        "training": training_rows(device, quick),
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--out", default="benchmarks/results/speed.json")
+    args = parser.parse_args()
+    results = measure(torch.device(args.device), args.quick)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
+    print(render(results))
     print(f"wrote {out}")
 
 

@@ -1,0 +1,71 @@
+"""Regenerate the measured sections of BENCHMARKS.md: speed, then quality, in one command.
+
+    python benchmarks/run.py [--quick] [--jobs 2] [--inception N] [--skip-speed] [--skip-quality]
+
+Runs ``benchmarks/speed.py`` (results in ``benchmarks/results/speed.json``) and
+``benchmarks/quality.py`` (run folders, table and plots in ``benchmarks/results/{quick,full}/``),
+then replaces the text between the ``<!-- speed -->`` / ``<!-- quality:full -->`` (or
+``quality:quick``) markers of BENCHMARKS.md and their ``<!-- end -->`` with the new tables. The
+prose around the markers (what the numbers mean, the verdict) is written by people and kept; it
+names the date of the run it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import re
+import sys
+from pathlib import Path
+
+import torch
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import quality  # noqa: E402
+import speed  # noqa: E402
+
+BENCHMARKS = HERE.parent / "BENCHMARKS.md"
+
+
+def replace_section(text: str, marker: str, body: str) -> str:
+    """``text`` with the part between ``<!-- marker -->`` and the next ``<!-- end -->`` replaced."""
+    pattern = re.compile(rf"(<!-- {re.escape(marker)} -->\n)(.*?)(<!-- end -->)", re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit(f"BENCHMARKS.md has no '<!-- {marker} -->' ... '<!-- end -->' section")
+    return pattern.sub(lambda match: match.group(1) + body.strip() + "\n" + match.group(3), text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    quality.add_arguments(parser)
+    parser.add_argument("--device", default="cpu", help="device of the speed rows")
+    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
+    args = parser.parse_args()
+    today = datetime.date.today().isoformat()
+    text = BENCHMARKS.read_text()
+
+    speed_json = HERE / "results" / "speed.json"
+    if not args.skip_speed:
+        results = {"date": today, **speed.measure(torch.device(args.device), args.quick)}
+        speed_json.write_text(json.dumps(results, indent=1))
+    speed_results = json.loads(speed_json.read_text())
+    stamp = speed_results.get("date", "an earlier date")
+    text = replace_section(text, "speed", f"Run of {stamp}. " + speed.render(speed_results))
+
+    if not args.skip_quality:
+        report = quality.run_benchmark(args)
+        folder = Path(args.out) / ("quick" if args.quick else "full")
+        base = folder.resolve().relative_to(BENCHMARKS.parent).as_posix()
+        report = re.sub(r"!\[([^\]]*)\]\(([^)/]+)\)", rf"![\1]({base}/\2)", report)
+        marker = "quality:quick" if args.quick else "quality:full"
+        text = replace_section(text, marker, f"Run of {today}. " + report)
+    BENCHMARKS.write_text(text)
+    print(f"rewrote {BENCHMARKS}")
+
+
+if __name__ == "__main__":
+    main()
