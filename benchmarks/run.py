@@ -1,13 +1,14 @@
-"""Regenerate the measured sections of BENCHMARKS.md: speed, then quality, in one command.
+"""Regenerate the measured sections of BENCHMARKS.md: speed, metrics, quality, in one command.
 
-    python benchmarks/run.py [--quick] [--jobs 2] [--inception N] [--skip-speed] [--skip-quality]
+    python benchmarks/run.py [--quick] [--jobs 2] [--inception N] [--skip-speed|metrics|quality]
 
-Runs ``benchmarks/speed.py`` (results in ``benchmarks/results/speed.json``) and
-``benchmarks/quality.py`` (run folders, table and plots in ``benchmarks/results/{quick,full}/``),
-then replaces the text between the ``<!-- speed -->`` / ``<!-- quality:full -->`` (or
-``quality:quick``) markers of BENCHMARKS.md and their ``<!-- end -->`` with the new tables. The
-prose around the markers (what the numbers mean, the verdict) is written by people and kept; it
-names the date of the run it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
+Runs ``benchmarks/speed.py`` (results in ``benchmarks/results/speed.json``),
+``benchmarks/metric_sanity.py`` and ``benchmarks/quality.py`` (run folders, table and plots in
+``benchmarks/results/{quick,full}/``), then replaces what lies between the markers
+``<!-- speed -->``, ``<!-- metrics -->`` and ``<!-- quality:full -->`` (or ``quality:quick``)
+of BENCHMARKS.md and the next ``<!-- end -->`` with the new tables. The prose around the
+markers (what the numbers mean, the verdict) is written by people and kept; it names the date
+of the run it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import metric_sanity  # noqa: E402
 import quality  # noqa: E402
 import speed  # noqa: E402
 
@@ -44,6 +46,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="device of the speed rows")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--skip-metrics", action="store_true")
     args = parser.parse_args()
     today = datetime.date.today().isoformat()
     text = BENCHMARKS.read_text()
@@ -55,6 +58,10 @@ def main() -> None:
     speed_results = json.loads(speed_json.read_text())
     stamp = speed_results.get("date", "an earlier date")
     text = replace_section(text, "speed", f"Run of {stamp}. " + speed.render(speed_results))
+
+    if not args.skip_metrics:
+        sanity = metric_sanity.render(metric_sanity.measure(args.fashion_path))
+        text = replace_section(text, "metrics", f"Run of {today}.\n\n{sanity}")
 
     if not args.skip_quality:
         report = quality.run_benchmark(args)
