@@ -112,7 +112,10 @@ def run_one(job: dict) -> dict:
         f"train.eval_samples={CURVE_SAMPLES[data]}",
         *job["data_overrides"],
     ]
-    if not (folder / "eval.json").is_file():
+    evaluated = folder / "eval.json"
+    if evaluated.is_file() and json.loads(evaluated.read_text())["step"] != steps:
+        evaluated.unlink()  # a run of another budget: train on (or resume) to this one
+    if not evaluated.is_file():
         if (folder / "checkpoints" / "last.pt").is_file():
             code = swgen(["train", "--resume", str(folder), *overrides])
         else:
@@ -253,7 +256,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--models", nargs="+", default=MODELS)
     parser.add_argument("--datasets", nargs="+", default=list(COLUMNS))
-    parser.add_argument("--jobs", type=int, default=1, help="runs trained side by side")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="runs trained side by side (default: 2, or 1 on a 1-core machine)",
+    )
     parser.add_argument(
         "--inception",
         type=int,
