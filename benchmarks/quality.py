@@ -69,7 +69,7 @@ CURVES = {
 BUDGETS = {  # generator steps per run: (quick, full)
     "gaussians25": (300, 1000),
     "digits": (100, 300),
-    "fashion-mnist": (0, 300),
+    "fashion-mnist": (0, 200),
 }
 EVAL_SAMPLES = {"gaussians25": (1000, 2500), "digits": (500, 2000), "fashion-mnist": (0, 5000)}
 CURVE_SAMPLES = {"gaussians25": 1000, "digits": 500, "fashion-mnist": 500}
