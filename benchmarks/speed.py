@@ -11,8 +11,9 @@
    ``train_step`` on the same pre-built batches (no data loading, EMA, logging, checkpoints or
    sample grids), per step, with the fixed cost of one sample grid and one checkpoint apart.
 
-Each timing is the median of several repeats after a warm-up; ratios come from timings taken
-in the same process, one right after the other.
+Each timing is the median of several repeats after a warm-up; the contenders of a row are timed
+round-robin in the same process (one call of each per round), and bare-loop and engine runs
+alternate, so that drift in the machine's speed hits both sides of every ratio alike.
 """
 
 from __future__ import annotations
@@ -30,16 +31,25 @@ import numpy as np
 import torch
 
 
-def median_seconds(fn: Callable[[], object], repeats: int, sync: Callable[[], None]) -> float:
-    fn()
-    sync()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
+def interleaved_medians(
+    functions: dict[str, Callable[[], object]], repeats: int, sync: Callable[[], None]
+) -> dict[str, float]:
+    """Median seconds of each function, timed round-robin (one call of each per round).
+
+    Round-robin rather than one function's repeats after another's, so that a drift in the
+    machine's speed (other tenants of a VM, thermal state) hits every contender alike.
+    """
+    for function in functions.values():
+        function()
         sync()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            sync()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def sliced_rows(device: torch.device, quick: bool, sync: Callable[[], None]) -> list[dict]:
@@ -59,7 +69,7 @@ def sliced_rows(device: torch.device, quick: bool, sync: Callable[[], None]) -> 
             theta_np = theta.double().cpu().numpy()
             x_np, y_np = x.double().cpu().numpy(), y.double().cpu().numpy()
             x_np32, y_np32, theta_np32 = x.cpu().numpy(), y.cpu().numpy(), theta.cpu().numpy()
-            repeats = 3 if n * d >= 10000 * 784 else 7
+            repeats = 5 if n * d >= 10000 * 784 else 9
 
             def ours(x=x, y=y, theta=theta) -> object:
                 return sliced_wasserstein(x, y, projections=theta)
@@ -78,11 +88,14 @@ def sliced_rows(device: torch.device, quick: bool, sync: Callable[[], None]) -> 
                 return ot.sliced_wasserstein_distance(x_np, y_np, projections=theta_np, p=2)
 
             row = {"n": n, "d": d}
-            row["swgen_s"] = median_seconds(ours, repeats, sync)
-            row["floor_s"] = median_seconds(floor, repeats, sync)
-            row["pot_torch_s"] = median_seconds(pot_torch, repeats, sync)
-            row["pot_numpy_s"] = median_seconds(pot_numpy, repeats, lambda: None)
-            row["pot_numpy32_s"] = median_seconds(pot_numpy32, repeats, lambda: None)
+            medians = interleaved_medians(
+                {"swgen_s": ours, "floor_s": floor, "pot_torch_s": pot_torch}, repeats, sync
+            )
+            medians |= interleaved_medians(
+                {"pot_numpy_s": pot_numpy, "pot_numpy32_s": pot_numpy32}, repeats, lambda: None
+            )
+            row |= medians
+            row["repeats"] = repeats
             row["vs_pot_torch"] = row["pot_torch_s"] / row["swgen_s"]
             row["vs_pot_numpy"] = row["pot_numpy_s"] / row["swgen_s"]
             row["vs_pot_numpy32"] = row["pot_numpy32_s"] / row["swgen_s"]
@@ -116,6 +129,9 @@ def bare_loop(config, data, batches: list, device: torch.device) -> float:
 
 def engine_fit(config, batches: list) -> tuple[float, float]:
     """Seconds of ``Trainer.fit`` and of its fixed costs (one sample grid, one checkpoint)."""
+    # Imported once per process by the engine's first run: not a cost of each step or run.
+    from torch.utils.tensorboard import SummaryWriter  # noqa: F401
+
     from swgen.train.engine import Trainer
     from swgen.train.run_folder import RunFolder
 
@@ -137,7 +153,7 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
     from swgen.train.engine import build_model
 
     steps = 10 if quick else 40
-    repeats = 1 if quick else 3
+    repeats = 1 if quick else 5
     rows = []
     setups = [
         ("digits", ["data.name=digits", "model.width=16"]),
@@ -176,6 +192,12 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
             fit = statistics.median(run[0] for run in engine_runs)
             fixed = statistics.median(run[1] for run in engine_runs)
             per_step = (fit - fixed) / steps
+            # each engine run against the bare loop timed right before it: the spread of these
+            # is the measurement noise of the machine
+            paired = [
+                (run_fit - run_fixed) / run_bare - 1
+                for run_bare, (run_fit, run_fixed) in zip(bare_runs, engine_runs, strict=True)
+            ]
             timings[model_name] = (bare, per_step)
             rows.append(
                 {
@@ -186,13 +208,15 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
                     "bare_step_s": bare,
                     "engine_step_s": per_step,
                     "engine_overhead": per_step / bare - 1,
+                    "paired_overheads": paired,
                     "fixed_s": fixed,
                     "window_overhead": fit / (bare * steps) - 1,
                 }
             )
             print(
                 f"train {model_name:>8} on {data_name}: bare {bare * 1e3:8.1f} ms/step | "
-                f"engine {per_step * 1e3:8.1f} ms/step ({100 * (per_step / bare - 1):+.1f}%) | "
+                f"engine {per_step * 1e3:8.1f} ms/step ({100 * (per_step / bare - 1):+.1f}%, "
+                f"pairs {min(paired) * 100:+.1f}% to {max(paired) * 100:+.1f}%) | "
                 f"grid + checkpoint {fixed:.2f} s | {steps}-step window "
                 f"{100 * (fit / (bare * steps) - 1):+.1f}%",
                 flush=True,
@@ -225,8 +249,8 @@ def render(results: dict) -> str:
     lines += [
         "",
         "| data | model | bare loop ms/step | engine ms/step | engine overhead per step "
-        "| one grid + checkpoint s | overhead over the window |",
-        "|---|---|---|---|---|---|---|",
+        "| range over repeat pairs | one grid + checkpoint s | overhead over the window |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     ratios = []
     for row in results["training"]:
@@ -234,10 +258,12 @@ def render(results: dict) -> str:
             ratios.append(f"{row['data']} {row['swgan_over_wgan_gp_step']:.2f}")
             continue
         window = row.get("window_overhead", row["engine_overhead"])
+        paired = row.get("paired_overheads") or [float("nan")]
+        spread = f"{100 * min(paired):+.1f}% to {100 * max(paired):+.1f}% ({row['repeats']})"
         lines.append(
             f"| {row['data']} | {row['model']} | {row['bare_step_s'] * 1e3:.1f} | "
             f"{row['engine_step_s'] * 1e3:.1f} | {100 * row['engine_overhead']:+.1f}% | "
-            f"{row.get('fixed_s', float('nan')):.2f} | {100 * window:+.1f}% "
+            f"{spread} | {row.get('fixed_s', float('nan')):.2f} | {100 * window:+.1f}% "
             f"({row['steps']} steps) |"
         )
     lines += ["", "SWGAN step / WGAN-GP step (bare loops): " + ", ".join(ratios) + "."]
