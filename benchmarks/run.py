@@ -1,12 +1,14 @@
 """Regenerate the measured sections of BENCHMARKS.md: speed, metrics, quality, in one command.
 
-    python benchmarks/run.py [--quick] [--jobs 2] [--inception N] [--skip-speed|metrics|quality]
+    python benchmarks/run.py [--quick] [--jobs 2] [--inception N]
+                             [--skip-speed|metrics|quality|ablations]
 
 Runs ``benchmarks/speed.py`` (results in ``benchmarks/results/speed.json``),
-``benchmarks/metric_sanity.py`` and ``benchmarks/quality.py`` (run folders, table and plots in
-``benchmarks/results/{quick,full}/``), then replaces what lies between the markers
-``<!-- speed -->``, ``<!-- metrics -->`` and ``<!-- quality:full -->`` (or ``quality:quick``)
-of BENCHMARKS.md and the next ``<!-- end -->`` with the new tables. The prose around the
+``benchmarks/metric_sanity.py``, ``benchmarks/quality.py`` (run folders, table and plots in
+``benchmarks/results/{quick,full}/``) and, unless ``--quick``, ``benchmarks/ablations.py``, then
+replaces what lies between the markers ``<!-- speed -->``, ``<!-- metrics -->``,
+``<!-- quality:full -->`` (or ``quality:quick``) and ``<!-- ablations -->`` of BENCHMARKS.md and
+the next ``<!-- end -->`` with the new tables. The prose around the
 markers (what the numbers mean, the verdict) is written by people and kept; it names the date
 of the run it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
 """
@@ -25,6 +27,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import ablations  # noqa: E402
 import metric_sanity  # noqa: E402
 import quality  # noqa: E402
 import speed  # noqa: E402
@@ -47,6 +50,7 @@ def main() -> None:
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-metrics", action="store_true")
+    parser.add_argument("--skip-ablations", action="store_true")
     args = parser.parse_args()
     today = datetime.date.today().isoformat()
     text = BENCHMARKS.read_text()
@@ -70,6 +74,10 @@ def main() -> None:
         report = re.sub(r"!\[([^\]]*)\]\(([^)/]+)\)", rf"![\1]({base}/\2)", report)
         marker = "quality:quick" if args.quick else "quality:full"
         text = replace_section(text, marker, f"Run of {today}. " + report)
+
+    if not (args.quick or args.skip_ablations):
+        table = ablations.run_ablations(Path(args.out), args.jobs)
+        text = replace_section(text, "ablations", f"Run of {today}. {table}")
     BENCHMARKS.write_text(text)
     print(f"rewrote {BENCHMARKS}")
 
