@@ -45,7 +45,7 @@ def run_ablations(out: Path, jobs: int) -> str:
     threads = max(1, (os.cpu_count() or 1) // jobs)
     work = []
     for model, data, overrides, _ in ABLATIONS:
-        name = f"{data}-{model}-" + "-".join(o.split(".")[-1] for o in overrides)
+        name = f"{data}-{model}-" + "-".join(o.removeprefix("model.") for o in overrides)
         work.append(
             {
                 "model": model,

@@ -9,7 +9,9 @@
 2. a training step of SWGAN against one of WGAN-GP with the same networks and batch;
 3. the engine's overhead: ``Trainer.fit`` against a bare PyTorch loop calling the same
    ``train_step`` on the same pre-built batches (no data loading, EMA, logging, checkpoints or
-   sample grids), per step, with the fixed cost of one sample grid and one checkpoint apart.
+   sample grids), per step, with the fixed cost of one sample grid and one checkpoint apart;
+   and, within each engine run, the time outside ``train_step`` against the time inside it
+   (immune to the run-to-run noise of a shared machine).
 
 Each timing is the median of several repeats after a warm-up; the contenders of a row are timed
 round-robin in the same process (one call of each per round), and bare-loop and engine runs
@@ -127,8 +129,13 @@ def bare_loop(config, data, batches: list, device: torch.device) -> float:
     return time.perf_counter() - start
 
 
-def engine_fit(config, batches: list) -> tuple[float, float]:
-    """Seconds of ``Trainer.fit`` and of its fixed costs (one sample grid, one checkpoint)."""
+def engine_fit(config, batches: list) -> tuple[float, float, float]:
+    """Seconds of ``Trainer.fit``, of its fixed costs (one sample grid, one checkpoint) and of
+    the ``train_step`` calls inside it.
+
+    The last makes the engine's own work measurable within one run, free of the run-to-run
+    drift of a shared machine: ``fit - fixed - steps`` is everything the engine adds.
+    """
     # Imported once per process by the engine's first run: not a cost of each step or run.
     from torch.utils.tensorboard import SummaryWriter  # noqa: F401
 
@@ -138,13 +145,23 @@ def engine_fit(config, batches: list) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as folder:
         trainer = Trainer(config, RunFolder(Path(folder) / "run"))
         trainer.model.train_step(batches[0], 0)  # the same warm-up
+        step_seconds = []
+        train_step = trainer.model.train_step
+
+        def timed_step(*args, **kwargs):
+            started = time.perf_counter()
+            logs = train_step(*args, **kwargs)
+            step_seconds.append(time.perf_counter() - started)
+            return logs
+
+        trainer.model.train_step = timed_step
         start = time.perf_counter()
         trainer.fit()
         fit = time.perf_counter() - start
         start = time.perf_counter()
         trainer.write_samples()
         trainer.save()
-        return fit, time.perf_counter() - start
+        return fit, time.perf_counter() - start, sum(step_seconds)
 
 
 def training_rows(device: torch.device, quick: bool) -> list[dict]:
@@ -196,8 +213,12 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
             # is the measurement noise of the machine
             paired = [
                 (run_fit - run_fixed) / run_bare - 1
-                for run_bare, (run_fit, run_fixed) in zip(bare_runs, engine_runs, strict=True)
+                for run_bare, (run_fit, run_fixed, _) in zip(bare_runs, engine_runs, strict=True)
             ]
+            # the engine's own work per step against the model's steps in the same run
+            in_run = statistics.median(
+                (total - fixed_part) / inner - 1 for total, fixed_part, inner in engine_runs
+            )
             timings[model_name] = (bare, per_step)
             rows.append(
                 {
@@ -209,6 +230,7 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
                     "engine_step_s": per_step,
                     "engine_overhead": per_step / bare - 1,
                     "paired_overheads": paired,
+                    "in_run_overhead": in_run,
                     "fixed_s": fixed,
                     "window_overhead": fit / (bare * steps) - 1,
                 }
@@ -216,7 +238,8 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
             print(
                 f"train {model_name:>8} on {data_name}: bare {bare * 1e3:8.1f} ms/step | "
                 f"engine {per_step * 1e3:8.1f} ms/step ({100 * (per_step / bare - 1):+.1f}%, "
-                f"pairs {min(paired) * 100:+.1f}% to {max(paired) * 100:+.1f}%) | "
+                f"pairs {min(paired) * 100:+.1f}% to {max(paired) * 100:+.1f}%; "
+                f"in-run {in_run * 100:+.2f}%) | "
                 f"grid + checkpoint {fixed:.2f} s | {steps}-step window "
                 f"{100 * (fit / (bare * steps) - 1):+.1f}%",
                 flush=True,
@@ -249,8 +272,9 @@ def render(results: dict) -> str:
     lines += [
         "",
         "| data | model | bare loop ms/step | engine ms/step | engine overhead per step "
-        "| range over repeat pairs | one grid + checkpoint s | overhead over the window |",
-        "|---|---|---|---|---|---|---|---|",
+        "| range over repeat pairs | engine's own work per step, in-run "
+        "| one grid + checkpoint s | overhead over the window |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     ratios = []
     for row in results["training"]:
@@ -263,7 +287,8 @@ def render(results: dict) -> str:
         lines.append(
             f"| {row['data']} | {row['model']} | {row['bare_step_s'] * 1e3:.1f} | "
             f"{row['engine_step_s'] * 1e3:.1f} | {100 * row['engine_overhead']:+.1f}% | "
-            f"{spread} | {row.get('fixed_s', float('nan')):.2f} | {100 * window:+.1f}% "
+            f"{spread} | {100 * row.get('in_run_overhead', float('nan')):+.2f}% | "
+            f"{row.get('fixed_s', float('nan')):.2f} | {100 * window:+.1f}% "
             f"({row['steps']} steps) |"
         )
     lines += ["", "SWGAN step / WGAN-GP step (bare loops): " + ", ".join(ratios) + "."]
