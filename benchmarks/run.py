@@ -63,7 +63,7 @@ def main() -> None:
     stamp = speed_results.get("date", "an earlier date")
     text = replace_section(text, "speed", f"Run of {stamp}. " + speed.render(speed_results))
 
-    if not args.skip_metrics:
+    if not (args.quick or args.skip_metrics):  # the same cases either way: a full-run section
         sanity = metric_sanity.render(metric_sanity.measure(args.fashion_path))
         text = replace_section(text, "metrics", f"Run of {today}.\n\n{sanity}")
 
