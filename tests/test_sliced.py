@@ -470,3 +470,42 @@ def test_dual_block_copies_equal_separate_blocks() -> None:
         torch.testing.assert_close(stacked(y)[:, columns], expected)
         slope = torch.where(pre > 0, 1.0, 0.2).to(DOUBLE) * stacked.scale[columns]
         torch.testing.assert_close(stacked.derivative(y)[:, columns], slope)
+
+
+def test_exact_transport_matches_rank_matching_in_numpy() -> None:
+    from swgen.sliced import transport_1d_exact
+
+    rng = np.random.default_rng(0)
+    y, z = rng.normal(size=(3, 50)), rng.gamma(2.0, size=(3, 50))
+    expected = np.empty_like(y)
+    for row in range(3):
+        expected[row, np.argsort(y[row])] = np.sort(z[row])  # i-th smallest -> i-th smallest
+    moved = transport_1d_exact(torch.tensor(y), torch.tensor(z))
+    np.testing.assert_allclose(moved.numpy(), expected, rtol=0, atol=1e-12)
+
+
+def test_exact_transport_gradient_is_the_local_slope_and_reaches_the_targets() -> None:
+    from swgen.sliced import transport_1d_exact
+
+    y = torch.tensor([0.0, 1.0, 3.0], requires_grad=True)
+    z = torch.tensor([10.0, 0.0, 20.0], requires_grad=True)  # sorted: 0, 10, 20
+    moved = transport_1d_exact(y, z)
+    assert torch.equal(moved.detach(), torch.tensor([0.0, 10.0, 20.0]))
+    moved.sum().backward()
+    # at a knot the value is the knot's target; its slope is that of the segment to the right
+    # (the last point uses the segment to its left): (10 - 0) / 1, (20 - 10) / 2, (20 - 10) / 2
+    assert torch.allclose(y.grad, torch.tensor([10.0, 5.0, 5.0]))
+    assert z.grad.abs().sum() > 0
+
+
+def test_primal_block_with_sorting_gives_exactly_the_noise_marginals() -> None:
+    torch.manual_seed(0)
+    block = PrimalSWDBlock(4, transport="sort")
+    y, z = torch.randn(64, 4) * 5 + 3, torch.randn(64, 4)
+    moved = block(y, z)
+    rotation = block.projection.weight.detach()
+    got = torch.sort((moved @ rotation).T, dim=-1).values
+    want = torch.sort((z @ rotation).T, dim=-1).values
+    assert torch.allclose(got, want, atol=1e-5)  # every projected marginal equals the noise's
+    with pytest.raises(ValueError, match="transport"):
+        PrimalSWDBlock(4, transport="histogram")

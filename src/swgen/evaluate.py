@@ -5,7 +5,9 @@
   and the sliced W2 (``swgen.sliced``);
 * other 2D data: exact W2 and sliced W2;
 * images: multi-scale SWD on pixels (always); ``fid_digits``/``kid_digits``, precision and
-  recall on the digits classifier's features for ``digits``; ``fid_fashion``/``kid_fashion`` for
+  recall on the digits classifier's features for ``digits``, and ``recognised_digits``, the share
+  of samples the classifier assigns a class with probability >= 0.9 (beside the same share of
+  real images, ``recognised_digits_real``); ``fid_fashion``/``kid_fashion`` for
   Fashion-MNIST and MNIST; ``fid_inception`` when asked for (``--inception``) or when the user
   gives Inception weights.
 
@@ -79,6 +81,7 @@ def evaluate_images(
         precision_recall,
         reference_statistics,
     )
+    from swgen.metrics.recognised import recognised_share
 
     fake = run.sample(n, seed=seed)
     metrics: dict[str, Any] = {"resize": RESIZE_MODE}
@@ -111,6 +114,8 @@ def evaluate_images(
             precision, recall = precision_recall(real_features, fake_features)
             metrics[f"precision_{name}"] = precision
             metrics[f"recall_{name}"] = recall
+            metrics[f"recognised_{name}"] = recognised_share(fake[:count], name)
+            metrics[f"recognised_{name}_real"] = recognised_share(real_images[:count], name)
     return metrics
 
 
@@ -118,7 +123,8 @@ def training_metrics(trainer: Any) -> dict[str, float]:
     """Cheap metrics logged during training (``train.eval_every``), from the EMA generator.
 
     2D mixtures: modes covered, high-quality share and sliced W2; other 2D data: sliced W2;
-    images: multi-scale SWD (16 px and up) and, for datasets with a shipped classifier, its FID.
+    images: multi-scale SWD (16 px and up) and, for datasets with a shipped classifier, its FID
+    and the share of samples it recognises.
     """
     from swgen.sliced import sliced_wasserstein
 
@@ -151,6 +157,9 @@ def training_metrics(trainer: Any) -> dict[str, float]:
         metrics[f"fid_{classifier}"] = fid(
             extract_features(extractor, real), extract_features(extractor, fake)
         )
+        from swgen.metrics.recognised import recognised_share
+
+        metrics[f"recognised_{classifier}"] = recognised_share(fake, classifier)
     return metrics
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "sliced_wasserstein",
     "soft_histogram",
     "transport_1d",
+    "transport_1d_exact",
     "wasserstein_1d",
 ]
 
@@ -447,6 +448,39 @@ def transport_1d(y: Tensor, z: Tensor, n_bins: int = 32, alpha: float | None = N
     return inverse_cdf(interpolate(y, centres, cdf_y), cdf_z, centres)
 
 
+def transport_1d_exact(y: Tensor, z: Tensor) -> Tensor:
+    r"""Exact 1D optimal transport of the empirical measure of y onto that of z, by sorting.
+
+    For equal sizes the increasing rearrangement sends the sample of rank i to the i-th smallest
+    target value, :math:`\tau(y_{(i)}) = z_{(i)}` (Peyre and Cuturi 2019, Remark 2.28): the
+    exact counterpart of ``transport_1d``'s soft-histogram map, with no bins. For unequal sizes
+    the target quantile at level :math:`i/(b-1)` is read off the sorted targets by linear
+    interpolation.
+
+    The values are exact; the derivative is that of the piecewise-linear map through the knots
+    :math:`(y_{(i)}, z_{(i)})` (knots held fixed), the local slope
+    :math:`(z_{(i+1)} - z_{(i)}) / (y_{(i+1)} - y_{(i)})`. A rank map alone has zero derivative
+    almost everywhere, which would leave every layer before an SWD block untrained; the
+    official SWAE code likewise evaluates its (non-differentiable) inverse CDF by linear
+    interpolation at each sample.
+
+    Args:
+        y: ``(..., b)`` values to transport.
+        z: ``(..., b')`` target samples; leading dimensions broadcast with ``y``'s.
+
+    Returns:
+        ``(..., b)`` transported values (in z's units).
+    """
+    sorted_y = torch.sort(y.detach(), dim=-1).values
+    sorted_z = torch.sort(z, dim=-1).values
+    b, b_target = y.shape[-1], z.shape[-1]
+    if b_target != b:
+        levels = torch.linspace(0.0, 1.0, b, device=z.device, dtype=z.dtype)
+        positions = torch.linspace(0.0, 1.0, b_target, device=z.device, dtype=z.dtype)
+        sorted_z = interpolate(levels, positions, sorted_z)
+    return interpolate(y, sorted_y, sorted_z)
+
+
 # --------------------------------------------------------------------------------------------
 # Layers
 # --------------------------------------------------------------------------------------------
@@ -520,14 +554,31 @@ class PrimalSWDBlock(nn.Module):
 
     ``forward(y, z=None)``: y ``(b, dim)``; z ``(b', dim)``, drawn from N(0, I) like y when
     None. Returns ``(b, dim)``.
+
+    ``transport="sort"`` replaces steps 2-4 by the exact rank map of ``transport_1d_exact``
+    (the batch's i-th smallest projected code goes to the i-th smallest projected noise value;
+    min-max normalisation changes no rank, so it is skipped): the paper's soft histogram without
+    its binning error, for comparison.
     """
 
+    TRANSPORTS = ("soft-histogram", "sort")
+
     def __init__(
-        self, dim: int, n_bins: int = 32, alpha: float | None = None, eps: float = 1e-8
+        self,
+        dim: int,
+        n_bins: int = 32,
+        alpha: float | None = None,
+        eps: float = 1e-8,
+        transport: str = "soft-histogram",
     ) -> None:
         super().__init__()
+        if transport not in self.TRANSPORTS:
+            raise ValueError(
+                f"swgen: unknown transport {transport!r}; use one of {', '.join(self.TRANSPORTS)}"
+            )
         self.projection = OrthogonalProjection(dim)
         self.n_bins, self.alpha, self.eps = n_bins, alpha, eps
+        self.transport = transport
 
     def _normalise(self, projected: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         low = projected.amin(dim=-1, keepdim=True)
@@ -538,6 +589,9 @@ class PrimalSWDBlock(nn.Module):
         if z is None:
             z = torch.randn_like(y)
         rotation = self.projection.weight
+        if self.transport == "sort":
+            moved = transport_1d_exact(_project_rows(y, rotation), _project_rows(z, rotation))
+            return moved.T @ rotation.T
         y_normal, _, _ = self._normalise(_project_rows(y, rotation))
         z_normal, z_low, z_span = self._normalise(_project_rows(z, rotation))
         moved = transport_1d(y_normal, z_normal, self.n_bins, self.alpha)
@@ -545,7 +599,7 @@ class PrimalSWDBlock(nn.Module):
         return y_hat.T @ rotation.T
 
     def extra_repr(self) -> str:
-        return f"n_bins={self.n_bins}, alpha={self.alpha}"
+        return f"n_bins={self.n_bins}, alpha={self.alpha}, transport={self.transport}"
 
 
 class DualSWDBlock(nn.Module):
@@ -595,12 +649,33 @@ class DualSWDBlock(nn.Module):
 
         Differentiable with respect to the scales :math:`a_i`, as SWGAN's penalty
         :math:`\lambda_2\, \mathrm{mean}((F'(t) - k)^2)` needs (Algorithm 4). The official code
-        uses an expression that is not this derivative; swgen uses the true one.
+        uses an expression that is not this derivative: :meth:`official_slope`.
         """
         pre_activation = self._pre_activation(y)
         slope = torch.full_like(pre_activation, self.negative_slope).detach()
         slope = torch.where(pre_activation > 0, torch.ones_like(slope), slope)
         return self.scale * slope
+
+    def official_slope(self, y: Tensor) -> Tensor:
+        r"""The official SWGAN code's stand-in for :math:`F_i'`, ``(b, dim)``.
+
+        The code (``standard_training/swgan_64x64.py``, "directly compute the derivate of swd
+        block") penalises, with :math:`\ell = F_i(t)` the block's output,
+
+        .. math::
+            g_i = a_i \big(0.1 (|\ell| - \ell) + 0.5 (|\ell| + \ell)\big)
+                = a_i \cdot \begin{cases} \ell & \ell > 0 \\ -0.2\,\ell & \text{otherwise}
+                \end{cases}
+
+        (the constants are the code's, whatever ``negative_slope``). This is not the derivative:
+        it is :math:`a_i |u|` (times 1 or :math:`0.2 s`) for the pre-activation
+        :math:`u = a_i t + b_i`, so :math:`(g - k)^2` pulls the pre-activations of the
+        interpolated codes towards :math:`|u| \approx k / a_i` and its gradient reaches the
+        encoder, the projections and the offsets, not only the scales :math:`a_i` as the true
+        derivative's does.
+        """
+        output = self.forward(y)
+        return self.scale * (0.1 * (output.abs() - output) + 0.5 * (output.abs() + output))
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}, copies={self.copies}"

@@ -24,6 +24,7 @@ optional dropout) is also SWG's discriminator.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from torch import Tensor, nn
 
@@ -42,18 +43,27 @@ class FeatureCritic(nn.Module):
     ``encoder`` is what :func:`swgen.nn.build_encoder` returns (an ``MLP`` for points, a
     ``ConvEncoder`` for images): a sequence of layers ending in a ``Linear``. Its layers are
     reused as they are (same initialisation); with ``dropout > 0`` a ``Dropout`` follows every
-    hidden activation, so the features ``D_`` (the input of the last layer) are dropped out too.
+    hidden activation (``placement="every"``, the official code's), so the features ``D_`` (the
+    input of the last layer) are dropped out too, or only the last one (``placement="last"``:
+    dropout on ``D_`` alone, the lighter perturbation).
     """
 
-    def __init__(self, encoder: nn.Module, dropout: float = 0.0) -> None:
+    PLACEMENTS = ("every", "last")
+
+    def __init__(self, encoder: nn.Module, dropout: float = 0.0, placement: str = "every") -> None:
         super().__init__()
+        if placement not in self.PLACEMENTS:
+            raise ValueError(f"unknown dropout placement {placement!r}; use 'every' or 'last'")
         layers = encoder.main if hasattr(encoder, "main") else encoder
         if not isinstance(layers, nn.Sequential) or not isinstance(layers[-1], nn.Linear):
             raise TypeError("swgen: FeatureCritic needs a sequence of layers ending in Linear")
+        hidden = list(layers)[:-1]
+        activations = [i for i, layer in enumerate(hidden) if isinstance(layer, ACTIVATIONS)]
+        dropped = set(activations if placement == "every" else activations[-1:])
         body: list[nn.Module] = []
-        for layer in list(layers)[:-1]:
+        for index, layer in enumerate(hidden):
             body.append(layer)
-            if dropout > 0 and isinstance(layer, ACTIVATIONS):
+            if dropout > 0 and index in dropped:
                 body.append(nn.Dropout(dropout))
         self.features = nn.Sequential(*body)
         self.head = layers[-1]
@@ -84,6 +94,7 @@ class CTGANConfig:
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
     critic_norm: Norm = "none"  # official code: no normalisation in the CT critic
     dropout: float = 0.5  # official code: keep_prob 0.5 after every hidden critic layer
+    dropout_placement: Literal["every", "last"] = "every"  # official code: after every layer
     n_critic: int = 5  # official code (as WGAN-GP)
     gp_weight: float = 10.0  # lambda_GP, paper and official code
     ct_weight: float = 2.0  # lambda_CT, paper (CIFAR-10) and official code
@@ -106,7 +117,8 @@ class CTGAN(WGANGP):
 
     def build_critic(self) -> nn.Module:
         c = self.config
-        return FeatureCritic(build_encoder(self.data, 1, c.width, c.critic_norm), c.dropout)
+        encoder = build_encoder(self.data, 1, c.width, c.critic_norm)
+        return FeatureCritic(encoder, c.dropout, c.dropout_placement)
 
     def consistency(self, real: Tensor) -> tuple[Tensor, Tensor]:
         """``(CT, D(x'))``: the consistency term over two passes of ``real`` and the first

@@ -12,14 +12,28 @@ import torch
 from torch import Tensor, nn
 
 
-def interpolate(real: Tensor, fake: Tensor) -> Tensor:
+def mixing_weights(real: Tensor) -> Tensor:
+    """ONE ``mu ~ U[0, 1]`` per sample (row), shaped to broadcast over the sample's dimensions."""
+    return torch.rand(
+        real.shape[0], *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype
+    )
+
+
+def interpolate(real: Tensor, fake: Tensor, mu: Tensor | None = None) -> Tensor:
     """``x_hat = (1 - mu) x + mu x_fake`` with ONE ``mu ~ U[0, 1]`` per sample (row)."""
-    mu = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype)
+    mu = mixing_weights(real) if mu is None else mu
     return (1 - mu) * real + mu * fake
 
 
+GRADIENT_WEIGHTINGS = ("paper", "official")
+
+
 def gradient_penalty(
-    critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor, target: float = 1.0
+    critic: Callable[[Tensor], Tensor],
+    real: Tensor,
+    fake: Tensor,
+    target: float = 1.0,
+    weighting: str = "paper",
 ) -> tuple[Tensor, Tensor]:
     """``E[(||grad_x critic(x_hat)||_2 - target)^2]`` over per-sample interpolates ``x_hat``.
 
@@ -28,20 +42,46 @@ def gradient_penalty(
     taken over each sample's flattened gradient. ``critic`` returns one score per sample, or
     several that are summed, and the graph is kept (``create_graph``) so the penalty can be
     back-propagated into the critic. Returns ``(penalty, x_hat)``.
+
+    ``weighting="official"`` is the official SWGAN code's variant
+    (``standard_training/swgan_64x64.py``): each sample's gradient is multiplied by its
+    ``(1 - mu)`` before the norm, ``E[(||(1 - mu) grad D(x_hat)||_2 - target)^2]``, which
+    penalises the critic less near the fake samples (mu -> 1) and fully at the real ones.
     """
-    x_hat = interpolate(real.detach(), fake.detach()).requires_grad_(True)
+    if weighting not in GRADIENT_WEIGHTINGS:
+        raise ValueError(f"unknown gradient weighting {weighting!r}; use 'paper' or 'official'")
+    mu = mixing_weights(real)
+    x_hat = interpolate(real.detach(), fake.detach(), mu).requires_grad_(True)
     scores = critic(x_hat)
     (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
+    if weighting == "official":
+        grad = (1 - mu) * grad
     norms = grad.flatten(start_dim=1).norm(dim=1)
     return ((norms - target) ** 2).mean(), x_hat
 
 
-def slope_penalty(blocks: Iterable[nn.Module], codes: Tensor, k: float) -> Tensor:
+SLOPE_FORMS = ("derivative", "official")
+
+
+def slope_penalty(
+    blocks: Iterable[nn.Module], codes: Tensor, k: float, form: str = "derivative"
+) -> Tensor:
     """SWGAN's ``E[(dF_i/dt (theta_i^T y_hat) - k)^2]`` over blocks, samples and coordinates.
 
     Each dual SWD block ``F_i(theta_i^T y)`` should be k-Lipschitz in its 1-D argument; this
-    pushes the true derivative of every ``F_i`` (given by ``block.derivative``) towards ``k`` at
-    the interpolated codes ``y_hat`` (Algorithm 4, lambda_2 term, averaged as in the official code).
+    pushes the slope of every ``F_i`` towards ``k`` at the interpolated codes ``y_hat``
+    (Algorithm 4, lambda_2 term, averaged as in the official code).
+
+    ``form="derivative"`` uses the true derivative ``block.derivative`` (``a_i`` or ``s a_i``),
+    whose gradient only reaches the scales ``a_i``; ``form="official"`` uses the official code's
+    expression ``block.official_slope`` (``a_i |F_i|`` up to the code's constants), whose
+    gradient also trains the encoder, projections and offsets. See
+    :meth:`swgen.sliced.DualSWDBlock.official_slope`.
     """
-    slopes = torch.cat([block.derivative(codes) for block in blocks], dim=1)
+    if form not in SLOPE_FORMS:
+        raise ValueError(f"unknown slope penalty form {form!r}; use 'derivative' or 'official'")
+    if form == "derivative":
+        slopes = torch.cat([block.derivative(codes) for block in blocks], dim=1)
+    else:
+        slopes = torch.cat([block.official_slope(codes) for block in blocks], dim=1)
     return ((slopes - k) ** 2).mean()

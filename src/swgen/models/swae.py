@@ -17,6 +17,7 @@ swgen's DCGAN-style generator instead of the BEGAN decoder.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -36,6 +37,7 @@ class SWAEConfig:
     n_blocks: int = 3  # m primal SWD blocks, official code
     n_bins: int = 32  # l, soft-histogram bins per projection, official code
     alpha: float | None = None  # soft-assignment sharpness; None: the block's default
+    transport: Literal["soft-histogram", "sort"] = "soft-histogram"  # paper; or exact ranks
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
     encoder_norm: Norm = "none"  # the official BEGAN-style encoder has no normalisation
     lr: float = 3e-4  # Adam, official code
@@ -55,7 +57,8 @@ class SWAE(GenerativeModel):
         self.latent_dim = c.latent_dim
         self.encoder = build_encoder(data, c.latent_dim, c.width, c.encoder_norm)
         self.blocks = nn.ModuleList(
-            PrimalSWDBlock(c.latent_dim, n_bins=c.n_bins, alpha=c.alpha) for _ in range(c.n_blocks)
+            PrimalSWDBlock(c.latent_dim, n_bins=c.n_bins, alpha=c.alpha, transport=c.transport)
+            for _ in range(c.n_blocks)
         )
         self.generator = build_generator(data, c.latent_dim, c.width)  # the decoder G
         self.optimizers = {

@@ -19,9 +19,13 @@ Defaults are the official code's: r = 128, m = 4, lambda1 = 20, lambda2 = 10, k 
 n_critic = 4 critic updates per generator update, Adam lr 3e-4, betas (0, 0.9).
 Departures from the code, on purpose:
 
-* the gradient penalty is ``||grad D(x_hat)||^2`` as in the paper (the code penalises
-  ``||(1 - mu1) grad D(x_hat)||^2``);
-* the slope penalty uses the true derivative of the leaky ReLU (the code's expression is not);
+* the gradient penalty is ``||grad D(x_hat)||^2`` as in the paper; ``gradient_weighting=
+  "official"`` gives the code's ``||(1 - mu1) grad D(x_hat)||^2``;
+* ``slope_form="derivative"`` penalises the true derivative of the leaky ReLU, ``a_i`` or
+  ``0.2 a_i`` (only the 512 scales get a gradient); ``slope_form="official"`` the code's expression
+  ``a_i (0.1 (|F| - F) + 0.5 (|F| + F))``, which is not a derivative but also trains E, the
+  projections and the offsets (:meth:`swgen.sliced.DualSWDBlock.official_slope`). The default is
+  chosen by measurement (BENCHMARKS.md, "SWGAN options");
 * projections stay orthonormal through torch's orthogonal parametrisation (optimised by Adam)
   instead of the code's Riemannian Adam step followed by a QR retraction;
 * the encoder is swgen's DCGAN-style conv stack with layer norm, not the WGAN-GP ResNet.
@@ -30,6 +34,7 @@ Departures from the code, on purpose:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 from torch import Tensor, nn
@@ -52,6 +57,8 @@ class SWGANConfig:
     lambda1: float = 20.0  # gradient penalty weight, official code
     lambda2: float = 10.0  # slope penalty weight, official code
     k: float = 0.001  # target slope (Lipschitz constant) of each F_i, official code
+    slope_form: Literal["derivative", "official"] = "derivative"  # what the slope penalty sees
+    gradient_weighting: Literal["paper", "official"] = "paper"  # ||grad|| or ||(1 - mu) grad||
     n_critic: int = 4  # critic updates per generator update, official code
     lr: float = 3e-4  # Adam, both networks, official code
     betas: tuple[float, float] = (0.0, 0.9)  # Adam, official code
@@ -93,8 +100,11 @@ class SWGAN(GAN):
         c = self.config
         codes_real, codes_fake = self.critic.encoder(real), self.critic.encoder(fake)
         gap = self.critic.score(codes_fake).mean() - self.critic.score(codes_real).mean()
-        grad_penalty, _ = gradient_penalty(self.critic, real, fake, target=0.0)
-        slopes = slope_penalty(self.critic.blocks, interpolate(codes_real, codes_fake), c.k)
+        grad_penalty, _ = gradient_penalty(
+            self.critic, real, fake, target=0.0, weighting=c.gradient_weighting
+        )
+        codes_mixed = interpolate(codes_real, codes_fake)
+        slopes = slope_penalty(self.critic.blocks, codes_mixed, c.k, form=c.slope_form)
         loss = -gap + c.lambda1 * grad_penalty + c.lambda2 * slopes
         logs = {"gradient_penalty": grad_penalty, "slope_penalty": slopes}
         return loss, {"loss_critic": loss, "wasserstein": gap, **logs}

@@ -20,7 +20,9 @@ Defaults are the paper's MNIST setting, also the official code's ``config_mnist`
 sigma_z^2 = 1, lambda = 10, Adam lr 1e-3 with beta1 0.5 (adversary lr 5e-4), adversary 4 hidden
 layers of 512 units. (The paper's CelebA setting: d_z = 64, sigma_z^2 = 2, lambda = 100 for MMD
 and 1 for GAN, lr 3e-4 / adversary 1e-3.) Departures: no encoder pre-training and no learning-rate
-schedule (the engine keeps one rate); swgen's shared encoder and generator networks.
+schedule (the engine keeps one rate); swgen's shared encoder and generator networks. The
+encoder sees its input with a little noise during training (``input_noise``), as the official
+code's default ``e_noise = "add_noise"``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Literal
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
 
 from swgen.data.base import DataInfo
 from swgen.models.base import GenerativeModel, requires_grad
@@ -98,6 +100,7 @@ class WAEConfig:
     reconstruction_weight: float = 0.05  # official code's l2sq cost: 0.05 * sum of squares
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
     encoder_norm: Norm = "batch"  # official code: batch norm in the encoder (images only)
+    input_noise: float = 0.01  # official e_noise="add_noise": N(0, 0.01^2), truncated at 2 std
     lr: float = 1e-3  # Adam, encoder and decoder, paper's MNIST setting / config_mnist
     betas: tuple[float, float] = (0.5, 0.999)  # Adam, beta1 0.5 (official code), beta2 default
     adversary_lr: float = 5e-4  # Adam for the WAE-GAN adversary, config_mnist lr_adv
@@ -107,6 +110,8 @@ class WAEConfig:
     def __post_init__(self) -> None:
         check_positive(self, "latent_dim", "prior_variance", "lr", "adversary_lr")
         check_positive(self, "adversary_width", "adversary_depth")
+        if self.input_noise < 0:
+            raise ValueError(f"input_noise must be >= 0, got {self.input_noise}")
         if self.wae_lambda < 0 or self.reconstruction_weight <= 0:
             raise ValueError("wae_lambda must be >= 0 and reconstruction_weight positive")
 
@@ -133,6 +138,18 @@ class WAE(GenerativeModel):
         """Codes of the prior ``N(0, sigma_z^2 I)``."""
         return super().sample_latent(n, generator) * math.sqrt(self.config.prior_variance)
 
+    def add_input_noise(self, real: Tensor) -> Tensor:
+        """The official code's ``e_noise = "add_noise"`` encoder (an implicit random encoder):
+        during training the encoder sees ``x + eps``, ``eps`` from ``N(0, input_noise^2)``
+        truncated at two standard deviations (``tf.truncated_normal``); the cost still compares
+        the reconstruction with the clean ``x``. ``input_noise = 0`` is the deterministic
+        encoder of the paper."""
+        if self.config.input_noise == 0:
+            return real
+        noise = torch.empty_like(real)
+        nn.init.trunc_normal_(noise, 0.0, 1.0, -2.0, 2.0)
+        return real + self.config.input_noise * noise
+
     def reconstruction_cost(self, real: Tensor, reconstructed: Tensor) -> Tensor:
         """``0.05 * mean_i ||x_i - G(Q(x_i))||^2`` (sum over pixels, mean over the batch)."""
         squared = (reconstructed - real).square().flatten(start_dim=1).sum(dim=1)
@@ -142,7 +159,7 @@ class WAE(GenerativeModel):
         c = self.config
         prior = torch.randn(real.shape[0], self.latent_dim, device=real.device)
         prior = prior * math.sqrt(c.prior_variance)
-        codes = self.encoder(real)
+        codes = self.encoder(self.add_input_noise(real))
         logs: dict[str, Tensor] = {}
         if c.penalty == "mmd":
             penalty = imq_mmd(codes, prior, c.prior_variance)
