@@ -53,9 +53,7 @@ def tflib_uniform_(layer: nn.Module, he: bool = True, stride: int = 1) -> nn.Mod
 def wae_normal_(module: nn.Module) -> None:
     """WAE's initialisation, applied with ``network.apply(wae_normal_)``."""
     if isinstance(module, nn.Conv2d):
-        nn.init.trunc_normal_(
-            module.weight, 0.0, WAE_INIT_STD, -2 * WAE_INIT_STD, 2 * WAE_INIT_STD
-        )
+        nn.init.trunc_normal_(module.weight, 0.0, WAE_INIT_STD, -2 * WAE_INIT_STD, 2 * WAE_INIT_STD)
     elif isinstance(module, (nn.Linear, nn.ConvTranspose2d)):
         nn.init.normal_(module.weight, 0.0, WAE_INIT_STD)
     else:

@@ -103,6 +103,4 @@ class SWGEncoder(nn.Module):
         return self.main(x)
 
 
-ARCHITECTURES.register("swg-dcgan")(
-    Architecture(SWGGenerator, SWGEncoder, width=64, source=SOURCE)
-)
+ARCHITECTURES.register("swg-dcgan")(Architecture(SWGGenerator, SWGEncoder, width=64, source=SOURCE))

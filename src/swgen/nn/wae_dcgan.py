@@ -45,9 +45,7 @@ def _filters(width: int, layers: int, i: int) -> int:
 class WAEGenerator(nn.Module):
     """Latent codes ``(n, latent_dim)`` -> images ``(n, channels, size, size)`` in [-1, 1]."""
 
-    def __init__(
-        self, latent_dim: int, channels: int, image_size: int, width: int = 1024
-    ) -> None:
+    def __init__(self, latent_dim: int, channels: int, image_size: int, width: int = 1024) -> None:
         super().__init__()
         k = check_min_size("wae-dcgan", image_size, START_SIZE)
         self.project = nn.Sequential(
