@@ -220,7 +220,7 @@ def test_swg_dcgan_counts_at_64_pixels():
      ("wae-dcgan", 1024, -1)],
 )  # fmt: skip
 def test_width_none_is_the_papers_width(architecture, width, layer):
-    encoder = build_encoder(DataInfo("images", (1, 32, 32)), 1, architecture=architecture)
+    encoder = build_encoder(DataInfo("images", (1, 8, 8)), 1, architecture=architecture)
     convs = [m for m in encoder.modules() if isinstance(m, nn.Conv2d)]
     assert convs[layer].out_channels == width
 

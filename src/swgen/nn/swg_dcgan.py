@@ -17,6 +17,9 @@ the extra stride-1 conv before the last upsampling, which goes straight to the i
 layer's bias when a normaliser follows it; the last layers have ``biases_initializer=None``).
 Weights are Glorot-uniform, ``tf.contrib``'s default.
 
+The official code feeds 100-d noise uniform on [-1, 1] (``gan.py``; the noise is the model's
+choice, not the network's) and maps the tanh output to [0, 1]; swgen's images stay in [-1, 1].
+
 Departures: ``tf.contrib``'s batch norm has no scale (only an offset); swgen's has both. A conv
 keeps its bias when ``norm="none"`` leaves nothing to offset it. The official code is for 64 px;
 here a ``4 * 2**k`` image (at least 8 px) gets ``k - 1`` upsampling convs before the stride-1
