@@ -145,6 +145,7 @@ class IterativeDistributionTransfer(nn.Module):
 class AEIDTConfig:
     latent_dim: int = 128  # code size r, as SWAE's official code (same auto-encoder)
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
+    architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
     encoder_norm: Norm = "none"  # as swgen's SWAE (the official BEGAN-style encoder has none)
     lr: float = 3e-4  # Adam, SWAE official code (the SWGAN paper gives none for AE + IDT)
     betas: tuple[float, float] = (0.0, 0.9)  # Adam, SWAE official code
@@ -167,8 +168,10 @@ class AEIDT(GenerativeModel):
         super().__init__(config, data)
         c = config
         self.latent_dim = c.latent_dim
-        self.encoder = build_encoder(data, c.latent_dim, c.width, c.encoder_norm)
-        self.generator = build_generator(data, c.latent_dim, c.width)  # the decoder G
+        self.encoder = build_encoder(data, c.latent_dim, c.width, c.encoder_norm, self.architecture)
+        self.generator = build_generator(
+            data, c.latent_dim, c.width, self.architecture
+        )  # the decoder G
         self.transfer = IterativeDistributionTransfer(c.latent_dim, c.idt_iterations, c.n_quantiles)
         self.register_buffer("code_bank", torch.zeros(c.bank_size, c.latent_dim))
         self.register_buffer("codes_written", torch.tensor(0, dtype=torch.int64))

@@ -11,7 +11,9 @@ so adding a model never means touching the engine:
 * ``generate(z)`` and ``sample_latent(n, generator)`` for sampling,
 * ``optimizers``: a name -> optimiser dict, saved in checkpoints,
 * ``ema_modules``: the names of sub-modules whose weights the engine averages (default the
-  ``generator``), used for sampling.
+  ``generator``), used for sampling,
+* ``paper_architecture``: the image networks of the model's paper, which
+  ``model.architecture=paper`` picks (``swgen.nn.ARCHITECTURES``).
 
 Inside ``train_step`` a model calls ``self.optimize(loss, optimizer)`` for each update; the engine
 installs the backward pass (mixed precision scaling) and the gradient all-reduce of multi-process
@@ -50,6 +52,19 @@ class GenerativeModel(nn.Module):
 
     # --- what a model implements -------------------------------------------------------------
     latent_dim: int
+    # The image networks of the model's own paper (a name in ``swgen.nn.ARCHITECTURES``), picked
+    # by ``model.architecture=paper``; "shared" where the paper's networks are swgen's own.
+    paper_architecture: ClassVar[str] = "shared"
+
+    def paper_architecture_for(self, data: DataInfo) -> str:
+        """The paper's networks for this data (a paper may use one for grey, one for colour)."""
+        return self.paper_architecture
+
+    @property
+    def architecture(self) -> str:
+        """The architecture name ``model.architecture`` resolves to ("paper" -> the paper's)."""
+        name = getattr(self.config, "architecture", "shared")
+        return self.paper_architecture_for(self.data) if name == "paper" else name
 
     def train_step(self, real: Tensor, step: int) -> dict[str, Tensor]:
         raise NotImplementedError

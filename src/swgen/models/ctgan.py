@@ -14,8 +14,12 @@ code. The critic then minimises
 and the generator ``-E D(G(z))`` (dropout is active in every training pass, as in the code).
 Defaults are the paper's CIFAR-10 setting and its code (``CT_gan_cifar.py``): lambda_GP = 10,
 lambda_CT = 2, M' = 0, dropout 0.5 after every hidden layer of the critic and no normalisation
-in it, n_critic = 5, Adam lr 1e-4, betas (0.5, 0.9). The margin is compared with the unweighted
-distance, as in the paper (the code compares it with ``lambda_CT * d``; the same at M' = 0).
+in it, n_critic = 5, Adam lr 1e-4, betas (0.5, 0.9). On images the networks are the official
+code's by default (``architecture="paper"``: for grey images the MNIST critic of
+``CT_gan_mnist.py``, 5x5 convs with 64/128/256 channels, and its generator; the WGAN-GP ResNet
+for colour); ``architecture="shared"`` puts CT-GAN on swgen's shared networks. The margin is
+compared with the unweighted distance, as in the paper (the code compares it with
+``lambda_CT * d``; the same at M' = 0).
 
 :class:`FeatureCritic` (a swgen encoder split into features ``D_`` and a linear head, with
 optional dropout) is also SWG's discriminator.
@@ -92,6 +96,7 @@ def consistency_term(
 class CTGANConfig:
     latent_dim: int = 128  # noise size, official code
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
+    architecture: str = "paper"  # official MNIST critic (64/128/256, 5x5) for grey images
     critic_norm: Norm = "none"  # official code: no normalisation in the CT critic
     dropout: float = 0.5  # official code: keep_prob 0.5 after every hidden critic layer
     dropout_placement: Literal["every", "last"] = "every"  # official code: after every layer
@@ -117,7 +122,7 @@ class CTGAN(WGANGP):
 
     def build_critic(self) -> nn.Module:
         c = self.config
-        encoder = build_encoder(self.data, 1, c.width, c.critic_norm)
+        encoder = build_encoder(self.data, 1, c.width, c.critic_norm, self.architecture)
         return FeatureCritic(encoder, c.dropout, c.dropout_placement)
 
     def consistency(self, real: Tensor) -> tuple[Tensor, Tensor]:

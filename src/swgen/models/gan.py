@@ -35,6 +35,7 @@ Norm = Literal["none", "layer", "batch", "instance"]
 class GANConfig:
     latent_dim: int = 128  # noise size; DCGAN used 100, Mimicry and SWGAN's code 128
     width: int | None = None  # None: 512 hidden units for points (WGAN-GP toy), 64 channels (DCGAN)
+    architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
     critic_norm: Norm = "batch"  # DCGAN's discriminator uses batch norm (images only)
     n_critic: int = 1  # DCGAN: one discriminator update per generator update
     lr: float = 2e-4  # DCGAN
@@ -60,7 +61,7 @@ class GAN(GenerativeModel):
     def __init__(self, config: GANConfig, data: DataInfo) -> None:
         super().__init__(config, data)
         self.latent_dim = config.latent_dim
-        self.generator = build_generator(data, config.latent_dim, config.width)
+        self.generator = build_generator(data, config.latent_dim, config.width, self.architecture)
         self.critic = self.build_critic()
         self.optimizers = {
             "generator": self.make_optimizer(self.generator),
@@ -69,7 +70,9 @@ class GAN(GenerativeModel):
 
     # --- what a GAN variant changes -----------------------------------------------------------
     def build_critic(self) -> nn.Module:
-        return build_encoder(self.data, 1, self.config.width, self.config.critic_norm)
+        return build_encoder(
+            self.data, 1, self.config.width, self.config.critic_norm, self.architecture
+        )
 
     def make_optimizer(self, module: nn.Module) -> torch.optim.Optimizer:
         return torch.optim.Adam(module.parameters(), lr=self.config.lr, betas=self.config.betas)

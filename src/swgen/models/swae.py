@@ -39,6 +39,7 @@ class SWAEConfig:
     alpha: float | None = None  # soft-assignment sharpness; None: the block's default
     transport: Literal["soft-histogram", "sort"] = "soft-histogram"  # paper; or exact ranks
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
+    architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
     encoder_norm: Norm = "none"  # the official BEGAN-style encoder has no normalisation
     lr: float = 3e-4  # Adam, official code
     betas: tuple[float, float] = (0.0, 0.9)  # Adam, official code
@@ -50,17 +51,20 @@ class SWAEConfig:
 @MODELS.register("swae")
 class SWAE(GenerativeModel):
     Config = SWAEConfig
+    paper_architecture = "began"  # official code: linear encoder of an 8x8 image, BEGAN decoder
 
     def __init__(self, config: SWAEConfig, data: DataInfo) -> None:
         super().__init__(config, data)
         c = config
         self.latent_dim = c.latent_dim
-        self.encoder = build_encoder(data, c.latent_dim, c.width, c.encoder_norm)
+        self.encoder = build_encoder(data, c.latent_dim, c.width, c.encoder_norm, self.architecture)
         self.blocks = nn.ModuleList(
             PrimalSWDBlock(c.latent_dim, n_bins=c.n_bins, alpha=c.alpha, transport=c.transport)
             for _ in range(c.n_blocks)
         )
-        self.generator = build_generator(data, c.latent_dim, c.width)  # the decoder G
+        self.generator = build_generator(
+            data, c.latent_dim, c.width, self.architecture
+        )  # the decoder G
         self.optimizers = {
             "autoencoder": torch.optim.Adam(self.parameters(), lr=c.lr, betas=c.betas)
         }

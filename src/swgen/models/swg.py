@@ -39,6 +39,7 @@ from swgen.sliced import sliced_wasserstein
 class SWGConfig:
     latent_dim: int = 128  # swgen's shared noise size (official code: 100, uniform(-1, 1))
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
+    architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
     critic_norm: Norm = "layer"  # official code: layer-normalised DCGAN discriminator
     n_projections: int = 10_000  # random unit directions per step, paper and official README
     lr: float = 1e-4  # Adam, both networks, official code
@@ -54,11 +55,12 @@ class SWG(GAN):
     (the generator's loss needs the real batch)."""
 
     Config = SWGConfig
+    paper_architecture = "swg-dcgan"  # official code (ishansd/swg): its DCGAN networks
     batches_per_step = 1
 
     def build_critic(self) -> nn.Module:
         c = self.config
-        return FeatureCritic(build_encoder(self.data, 1, c.width, c.critic_norm))
+        return FeatureCritic(build_encoder(self.data, 1, c.width, c.critic_norm, self.architecture))
 
     def generator_loss(  # type: ignore[override]
         self, fake: Tensor, real: Tensor, generator: torch.Generator | None = None

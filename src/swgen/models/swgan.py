@@ -52,6 +52,7 @@ class SWGANConfig:
     code_dim: int = 128  # r, features of E and size of each dual block, official code
     n_blocks: int = 4  # m dual SWD blocks, official code
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
+    architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
     critic_norm: Norm = "layer"  # official code: layer norm in E (no batch norm under a GP)
     negative_slope: float = 0.2  # F_i = LeakyReLU_0.2(scale * t + offset), official code
     lambda1: float = 20.0  # gradient penalty weight, official code
@@ -90,10 +91,11 @@ class SWGANCritic(nn.Module):
 @MODELS.register("swgan")
 class SWGAN(GAN):
     Config = SWGANConfig
+    paper_architecture = "wgan-gp-resnet"  # official code: the WGAN-GP 64x64 ResNet
 
     def build_critic(self) -> nn.Module:
         c = self.config
-        encoder = build_encoder(self.data, c.code_dim, c.width, c.critic_norm)
+        encoder = build_encoder(self.data, c.code_dim, c.width, c.critic_norm, self.architecture)
         return SWGANCritic(encoder, c.code_dim, c.n_blocks, c.negative_slope)
 
     def critic_loss(self, real: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:

@@ -99,6 +99,7 @@ class WAEConfig:
     prior_variance: float = 1.0  # sigma_z^2 of P_Z = N(0, sigma^2 I), paper's MNIST setting
     reconstruction_weight: float = 0.05  # official code's l2sq cost: 0.05 * sum of squares
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
+    architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
     encoder_norm: Norm = "batch"  # official code: batch norm in the encoder (images only)
     input_noise: float = 0.01  # official e_noise="add_noise": N(0, 0.01^2), truncated at 2 std
     lr: float = 1e-3  # Adam, encoder and decoder, paper's MNIST setting / config_mnist
@@ -119,13 +120,16 @@ class WAEConfig:
 @MODELS.register("wae")
 class WAE(GenerativeModel):
     Config = WAEConfig
+    paper_architecture = "wae-dcgan"  # official code: config_mnist's DCGAN networks
 
     def __init__(self, config: WAEConfig, data: DataInfo) -> None:
         super().__init__(config, data)
         c = config
         self.latent_dim = c.latent_dim
-        self.encoder = build_encoder(data, c.latent_dim, c.width, c.encoder_norm)
-        self.generator = build_generator(data, c.latent_dim, c.width)  # the decoder G
+        self.encoder = build_encoder(data, c.latent_dim, c.width, c.encoder_norm, self.architecture)
+        self.generator = build_generator(
+            data, c.latent_dim, c.width, self.architecture
+        )  # the decoder G
         autoencoder = [*self.encoder.parameters(), *self.generator.parameters()]
         self.optimizers = {"autoencoder": torch.optim.Adam(autoencoder, lr=c.lr, betas=c.betas)}
         if c.penalty == "gan":

@@ -25,6 +25,7 @@ from swgen.registry import MODELS
 class WGANConfig:
     latent_dim: int = 128  # noise size; shared default of swgen's models (paper: 100)
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
+    architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
     critic_norm: Norm = "batch"  # the paper's DCGAN critic keeps batch norm
     n_critic: int = 5  # Arjovsky et al., Algorithm 1
     clip: float = 0.01  # c, Arjovsky et al., Algorithm 1

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from torch import Tensor
 
+from swgen.data.base import DataInfo
 from swgen.models.gan import GAN, Norm, check_positive
 from swgen.models.penalties import gradient_penalty
 from swgen.registry import MODELS
@@ -23,6 +24,7 @@ from swgen.registry import MODELS
 class WGANGPConfig:
     latent_dim: int = 128  # Gulrajani et al.'s image models (their toy code uses 2)
     width: int | None = None  # None: 512 hidden units for points (the paper's toy MLP), 64 channels
+    architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
     critic_norm: Norm = "layer"  # the paper: no batch norm in the critic; layer norm
     n_critic: int = 5  # Gulrajani et al., Algorithm 1
     gp_weight: float = 10.0  # lambda, Gulrajani et al., Algorithm 1
@@ -38,6 +40,10 @@ class WGANGPConfig:
 @MODELS.register("wgan-gp")
 class WGANGP(GAN):
     Config = WGANGPConfig
+
+    def paper_architecture_for(self, data: DataInfo) -> str:
+        """Gulrajani et al.'s MNIST networks for grey images, their 64x64 ResNet for colour."""
+        return "wgan-gp-mnist" if data.channels == 1 else "wgan-gp-resnet"
 
     def critic_loss(self, real: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         wasserstein = self.critic(real).mean() - self.critic(fake).mean()
