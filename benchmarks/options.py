@@ -33,23 +33,18 @@ import quality  # noqa: E402
 GROUPS: dict[str, dict[str, tuple[int, int, list[tuple[str, str, list[str]]]]]] = {
     "swgan": {
         "gaussians25": (
-            2000,
+            1500,
             2500,
             [
-                ("true derivative", "swgan", ["model.slope_form=derivative"]),
+                ("derivative", "swgan", ["model.slope_form=derivative"]),
                 ("official expression", "swgan", ["model.slope_form=official"]),
-                (
-                    "official expression + (1 - mu) GP",
-                    "swgan",
-                    ["model.slope_form=official", "model.gradient_weighting=official"],
-                ),
             ],
         ),
         "digits": (
             800,
             2000,
             [
-                ("true derivative", "swgan", ["model.slope_form=derivative"]),
+                ("derivative", "swgan", ["model.slope_form=derivative"]),
                 ("official expression", "swgan", ["model.slope_form=official"]),
                 (
                     "official expression + (1 - mu) GP",
@@ -110,7 +105,7 @@ def jobs_of(group: str, out: Path, seeds: list[int], threads: int) -> dict:
                     "n_eval": n_eval,
                     "folder": str(out / "options" / f"{group}-{data}-{slug(label)}-s{seed}"),
                     "threads": threads,
-                    "data_overrides": overrides,
+                    "data_overrides": [*overrides, f"train.checkpoint_every={max(1, steps // 4)}"],
                     "inception_n": 0,
                 }
     return jobs

@@ -1,0 +1,179 @@
+"""The two default jobs' presets, chosen by measurement: plain ``swgen train`` and gaussians25.
+
+    python benchmarks/presets.py [--jobs 2] [--out benchmarks/results] [--only digits gaussians25]
+
+* ``digits``: candidates for the main job (SWGAN on the bundled digits, 10 minutes of training
+  on 2 CPU cores): the old preset and the new ones, each an ordinary run folder evaluated like the
+  quality table, with its classifier FID and the share of samples the shipped digits classifier
+  recognises (probability >= 0.9 for one class; ``recognised_digits``) against that of real digits
+  (``recognised_digits_real``), and the curve of FID against training seconds
+  (``presets_digits.png``).
+* ``gaussians25``: SWGAN on the 25-Gaussian grid: modes covered and the share of samples within
+  3 sigma of a mode, against training seconds (``presets_gaussians25.png``).
+
+Candidates are dicts of config overrides applied on top of the dataset preset; the row named
+``default`` is what ``swgen train`` runs today (no overrides), so the table checks the preset
+files themselves. Prints a Markdown section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import quality  # noqa: E402
+
+# data -> (evaluation samples, rows of (label, steps, overrides))
+CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
+    "digits": (
+        2000,
+        [
+            (
+                "old preset (width 16, n_critic 4, 800 steps)",
+                800,
+                ["model.width=16", "model.n_critic=4", "model.slope_form=derivative"],
+            ),
+            ("default", 0, []),
+        ],
+    ),
+    "gaussians25": (
+        2500,
+        [
+            (
+                "old preset (6000 steps, slope derivative)",
+                6000,
+                ["model.slope_form=derivative"],
+            ),
+            ("default", 0, []),
+        ],
+    ),
+}
+COLUMNS = {
+    "digits": [
+        ("FID", "fid_digits"),
+        ("recognised", "recognised_digits"),
+        ("real recognised", "recognised_digits_real"),
+        ("P", "precision_digits"),
+        ("R", "recall_digits"),
+    ],
+    "gaussians25": quality.COLUMNS["gaussians25"],
+}
+CURVE_METRICS = {"digits": ["fid_digits", "recognised_digits"], "gaussians25": ["modes_covered"]}
+
+
+def preset_steps(data: str) -> int:
+    """``train.steps`` of the dataset's preset file (what ``swgen train --data DATA`` runs)."""
+    from swgen.config import resolve
+
+    return resolve(overrides=[f"data.name={data}"]).train.steps
+
+
+def jobs_of(data: str, out: Path, seed: int, threads: int) -> dict:
+    n_eval, rows = CANDIDATES[data]
+    jobs = {}
+    for label, steps, overrides in rows:
+        steps = steps or preset_steps(data)
+        jobs[(data, label)] = {
+            "model": "swgan",
+            "data": data,
+            "seed": seed,
+            "steps": steps,
+            "n_eval": n_eval,
+            "folder": str(out / "presets" / f"{data}-{quality_slug(label)}-s{seed}"),
+            "threads": threads,
+            "data_overrides": [*overrides, f"train.checkpoint_every={max(1, steps // 4)}"],
+            "inception_n": 0,
+        }
+    return jobs
+
+
+def quality_slug(label: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in label.lower()).strip("-")[:40]
+
+
+def plot(out: Path, data: str, results: dict) -> Path | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = CURVE_METRICS[data]
+    figure, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 4), squeeze=False)
+    for axis, metric in zip(axes[0], metrics, strict=True):
+        for (which, label), result in results.items():
+            curve = [r for r in result.get("curve", []) if metric in r] if which == data else []
+            if curve:
+                axis.plot(
+                    [r["train_seconds"] / 60 for r in curve],
+                    [r[metric] for r in curve],
+                    marker="o",
+                    markersize=3,
+                    label=label,
+                )
+        axis.set_xlabel("training minutes")
+        axis.set_title(f"{metric}, SWGAN on {data}")
+        axis.grid(alpha=0.3)
+        if metric.startswith("fid"):
+            axis.set_yscale("log")
+        axis.legend(fontsize=7)
+    figure.tight_layout()
+    path = out / f"presets_{data}.png"
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def run_presets(out: Path, datasets: list[str], n_jobs: int, seed: int = 0) -> str:
+    threads = max(1, (os.cpu_count() or 1) // n_jobs)
+    jobs = {}
+    for data in datasets:
+        jobs.update(jobs_of(data, out, seed, threads))
+    results = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(n_jobs, mp_context=context) as pool:
+        futures = {key: pool.submit(quality.run_one, job) for key, job in jobs.items()}
+        for key, future in futures.items():
+            results[key] = future.result()
+            print(key, results[key].get("metrics", results[key].get("error")), flush=True)
+    lines = [f"Seed {seed}; {n_jobs} run(s) side by side, {threads} thread(s) each.", ""]
+    for data in datasets:
+        columns = COLUMNS[data]
+        lines += [
+            f"**{data}** ({CANDIDATES[data][0]} samples)",
+            "",
+            "| preset | steps | " + " | ".join(c for c, _ in columns) + " | train min |",
+            "|" + "---|" * (len(columns) + 3),
+        ]
+        for label, _, _ in CANDIDATES[data][1]:
+            result = results[(data, label)]
+            if "error" in result:
+                lines.append(f"| {label} | – | {result['error']} |")
+                continue
+            cells = [f"{quality.lookup(result['metrics'], path):.3g}" for _, path in columns]
+            minutes = result["train_seconds"] / 60
+            lines.append(
+                f"| {label} | {result['step']} | " + " | ".join(cells) + f" | {minutes:.1f} |"
+            )
+        picture = plot(out, data, {k: v for k, v in results.items() if k[0] == data})
+        lines += ["", f"![presets_{data}]({picture.name})" if picture else "", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--only", nargs="+", default=list(CANDIDATES), choices=list(CANDIDATES))
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    args = parser.parse_args()
+    print(run_presets(Path(args.out), args.only, args.jobs))
+
+
+if __name__ == "__main__":
+    main()
