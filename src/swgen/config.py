@@ -42,6 +42,8 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     mixed_precision: str = "no"  # no | fp16 | bf16 (through accelerate's autocast)
     ema_decay: float = 0.999  # EMA of the generator's weights, used for samples; 0 turns it off
+    lr_schedule: str = "constant"  # constant | linear: every optimiser's rate decays linearly to 0
+    lr_decay_start: float = 0.0  # share of train.steps after which the linear decay begins
     log_every: int = 50
     sample_every: int = 500
     checkpoint_every: int = 500

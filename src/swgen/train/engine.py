@@ -78,6 +78,25 @@ def make_accelerator(config: RunConfig) -> Any:
     return Accelerator(cpu=device == "cpu", mixed_precision=precision)
 
 
+LR_SCHEDULES = ("constant", "linear")
+
+
+def learning_rate_factor(schedule: str, step: int, steps: int, decay_start: float) -> float:
+    """Multiplier of the learning rates at ``step`` of ``steps``.
+
+    ``constant``: 1. ``linear``: 1 until ``decay_start * steps``, then linearly down to
+    ``1 / (remaining steps)`` at the last step (zero after it), as the linear decay of WGAN-GP's
+    CIFAR-10 ResNet code (``decay_start = 0``) and CycleGAN's "constant, then linear to zero"
+    (``decay_start = 0.5`` for 100 + 100 epochs).
+    """
+    if schedule == "constant":
+        return 1.0
+    start = int(decay_start * steps)
+    if step < start:
+        return 1.0
+    return max(0.0, (steps - step) / max(1, steps - start))
+
+
 class Trainer:
     """Trains one model on one dataset into one run folder."""
 
@@ -103,6 +122,13 @@ class Trainer:
                 f"train.batch_size={train.batch_size} does not split over {self.world_size} "
                 "processes; choose a multiple of the process count"
             )
+        if train.lr_schedule not in LR_SCHEDULES:
+            raise UserError(
+                f"unknown train.lr_schedule {train.lr_schedule!r}; choose one of: "
+                + ", ".join(LR_SCHEDULES)
+            )
+        if not 0 <= train.lr_decay_start < 1:
+            raise UserError(f"train.lr_decay_start must be in [0, 1), got {train.lr_decay_start}")
         for key in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every"):
             if getattr(train, key) < 1:
                 raise UserError(
@@ -160,6 +186,7 @@ class Trainer:
         try:
             while self.step < train.steps:
                 step_started = time.perf_counter()
+                self._schedule_learning_rates(self.step)
                 logs = self.model.train_step(self._real_batch(self.step), self.step)
                 self._check_finite(logs)
                 if self.ema is not None:
@@ -188,6 +215,20 @@ class Trainer:
             if self.writer is not None:
                 self.writer.close()
         return summary
+
+    def _schedule_learning_rates(self, step: int) -> None:
+        """Scale every optimiser's rate by ``learning_rate_factor`` of this step.
+
+        The factor is a pure function of the step (the rate each group started with is kept in
+        the group as ``initial_lr``, which optimiser checkpoints carry), so a resumed run sees
+        exactly the rates of an uninterrupted one, and a model never has to know.
+        """
+        train = self.config.train
+        factor = learning_rate_factor(train.lr_schedule, step, train.steps, train.lr_decay_start)
+        for optimizer in self.model.optimizers.values():
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+                group["lr"] = group["initial_lr"] * factor
 
     def _real_batch(self, step: int) -> Tensor:
         """The real batches of generator step ``step``: this process's rows of each."""

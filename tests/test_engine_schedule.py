@@ -1,0 +1,45 @@
+"""The engine's learning-rate schedule: a pure function of the step, applied to every optimiser."""
+
+import pytest
+import torch
+
+from swgen.cli import main
+from swgen.train.engine import learning_rate_factor
+
+POINTS = ["--data", "gaussians8", "model.width=16", "model.latent_dim=4", "train.batch_size=32"]
+
+
+def test_linear_factor_by_hand():
+    assert [learning_rate_factor("constant", s, 4, 0.0) for s in range(4)] == [1.0] * 4
+    assert [learning_rate_factor("linear", s, 4, 0.0) for s in range(4)] == [1, 0.75, 0.5, 0.25]
+    # CycleGAN's shape: constant for half the steps, then linearly to zero
+    assert [learning_rate_factor("linear", s, 8, 0.5) for s in range(8)] == [
+        1,
+        1,
+        1,
+        1,
+        1,
+        0.75,
+        0.5,
+        0.25,
+    ]
+
+
+def test_every_optimiser_follows_the_schedule(tmp_path):
+    run = tmp_path / "run"
+    arguments = ["train", "--model", "swgan", *POINTS, "--out", str(run), "train.progress=false"]
+    assert main([*arguments, "train.steps=4", "train.lr_schedule=linear"]) == 0
+    saved = torch.load(run / "checkpoints" / "last.pt", weights_only=False)
+    for state in saved["optimizers"].values():
+        for group in state["param_groups"]:
+            assert group["initial_lr"] == pytest.approx(3e-4)
+            assert group["lr"] == pytest.approx(3e-4 * 0.25)  # the rate of the last step, 3
+
+
+@pytest.mark.parametrize(
+    "override", ["train.lr_schedule=cosine", "train.lr_decay_start=1.0", "train.lr_decay_start=-1"]
+)
+def test_bad_schedules_are_one_line_errors(tmp_path, capsys, override):
+    arguments = ["train", *POINTS, "--out", str(tmp_path / "run"), "train.progress=false"]
+    assert main([*arguments, "train.steps=2", override]) == 2
+    assert "lr_" in capsys.readouterr().err
