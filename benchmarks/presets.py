@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import statistics
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path

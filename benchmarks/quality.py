@@ -67,8 +67,8 @@ CURVES = {
     "fashion-mnist": ["fid_fashion", "multiscale_swd"],
 }
 BUDGETS = {  # generator steps per run: (quick, full)
-    "gaussians25": (300, 1000),
-    "digits": (100, 300),
+    "gaussians25": (300, 1500),
+    "digits": (100, 600),
     "fashion-mnist": (0, 200),
 }
 EVAL_SAMPLES = {"gaussians25": (1000, 2500), "digits": (500, 2000), "fashion-mnist": (0, 5000)}
@@ -273,6 +273,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fashion-path", help="Fashion-MNIST IDX folder (default: Debian's dataset folder)"
     )
+    parser.add_argument(
+        "--architecture",
+        default="shared",
+        help="model.architecture of every run: 'shared' (swgen's networks, one table on the same "
+        "footing) or 'paper' (each model on its paper's own networks); results go to "
+        "<out>/<full|quick>[-paper]/",
+    )
 
 
 def run_benchmark(args: argparse.Namespace) -> str:
@@ -280,7 +287,8 @@ def run_benchmark(args: argparse.Namespace) -> str:
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
     which = 0 if args.quick else 1
     datasets = [d for d in args.datasets if BUDGETS[d][which] > 0]
-    out = Path(args.out) / ("quick" if args.quick else "full")
+    suffix = "" if args.architecture == "shared" else f"-{args.architecture}"
+    out = Path(args.out) / (("quick" if args.quick else "full") + suffix)
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
     jobs = {}
     for data in datasets:
@@ -296,7 +304,7 @@ def run_benchmark(args: argparse.Namespace) -> str:
                     "n_eval": EVAL_SAMPLES[data][which],
                     "folder": str(out / "runs" / f"{data}-{model}-s{seed}"),
                     "threads": threads,
-                    "data_overrides": extra,
+                    "data_overrides": [*extra, f"model.architecture={args.architecture}"],
                     "inception_n": args.inception
                     if data == "fashion-mnist" and seed == seeds[0]
                     else 0,
@@ -314,7 +322,8 @@ def run_benchmark(args: argparse.Namespace) -> str:
         + ", ".join(f"{d} {BUDGETS[d][which]}" for d in datasets)
         + "; metrics on "
         + ", ".join(f"{d} {EVAL_SAMPLES[d][which]}" for d in datasets)
-        + f" generated samples. {args.jobs} run(s) side by side, {threads} thread(s) each; "
+        + f" generated samples. Networks: model.architecture={args.architecture}."
+        + f" {args.jobs} run(s) side by side, {threads} thread(s) each; "
         + "'train s' is the time spent in training steps."
         + (
             f" FID Inception: {args.inception} samples, seed {seeds[0]} only."

@@ -1,16 +1,20 @@
 """Regenerate the measured sections of BENCHMARKS.md: speed, metrics, quality, in one command.
 
-    python benchmarks/run.py [--quick] [--jobs 2] [--inception N]
-                             [--skip-speed|metrics|quality|ablations]
+    python benchmarks/run.py [--quick] [--jobs 2] [--inception N] [--skip-speed]
+        [--skip-metrics] [--skip-quality] [--skip-paper] [--skip-ablations] [--skip-options]
+        [--skip-presets]
 
 Runs ``benchmarks/speed.py`` (results in ``benchmarks/results/speed.json``),
 ``benchmarks/metric_sanity.py``, ``benchmarks/quality.py`` (run folders, table and plots in
-``benchmarks/results/{quick,full}/``) and, unless ``--quick``, ``benchmarks/ablations.py``, then
-replaces what lies between the markers ``<!-- speed -->``, ``<!-- metrics -->``,
-``<!-- quality:full -->`` (or ``quality:quick``) and ``<!-- ablations -->`` of BENCHMARKS.md and
-the next ``<!-- end -->`` with the new tables. The prose around the
-markers (what the numbers mean, the verdict) is written by people and kept; it names the date
-of the run it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
+``benchmarks/results/{quick,full}/``; again on each paper's own networks in ``full-paper/``, digits
+only, since on points every architecture is the same MLP) and, unless ``--quick``,
+``benchmarks/ablations.py``, ``benchmarks/options.py`` (the measurements behind SWGAN's and SWAE's
+defaults) and ``benchmarks/presets.py`` (the two default jobs' presets), then replaces what lies
+between the markers ``<!-- speed -->``, ``<!-- metrics -->``, ``<!-- quality:full -->`` (or
+``quality:quick``), ``<!-- quality:paper -->``, ``<!-- ablations -->``, ``<!-- options -->`` and
+``<!-- presets -->`` of BENCHMARKS.md and the next ``<!-- end -->`` with the new tables. The
+prose around the markers (what the numbers mean, the verdict) is written by people and kept; it
+names the date of the run it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ sys.path.insert(0, str(HERE))
 
 import ablations  # noqa: E402
 import metric_sanity  # noqa: E402
+import options  # noqa: E402
+import presets  # noqa: E402
 import quality  # noqa: E402
 import speed  # noqa: E402
 
@@ -43,6 +49,12 @@ def replace_section(text: str, marker: str, body: str) -> str:
     return pattern.sub(lambda match: match.group(1) + body.strip() + "\n" + match.group(3), text)
 
 
+def link_pictures(report: str, folder: Path) -> str:
+    """Point the report's ``![name](file.png)`` links at ``folder``, relative to BENCHMARKS.md."""
+    base = folder.resolve().relative_to(BENCHMARKS.parent).as_posix()
+    return re.sub(r"!\[([^\]]*)\]\(([^)/]+)\)", rf"![\1]({base}/\2)", report)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     quality.add_arguments(parser)
@@ -51,6 +63,9 @@ def main() -> None:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-metrics", action="store_true")
     parser.add_argument("--skip-ablations", action="store_true")
+    parser.add_argument("--skip-paper", action="store_true")
+    parser.add_argument("--skip-options", action="store_true")
+    parser.add_argument("--skip-presets", action="store_true")
     args = parser.parse_args()
     today = datetime.date.today().isoformat()
     text = BENCHMARKS.read_text()
@@ -69,11 +84,25 @@ def main() -> None:
 
     if not args.skip_quality:
         report = quality.run_benchmark(args)
-        folder = Path(args.out) / ("quick" if args.quick else "full")
-        base = folder.resolve().relative_to(BENCHMARKS.parent).as_posix()
-        report = re.sub(r"!\[([^\]]*)\]\(([^)/]+)\)", rf"![\1]({base}/\2)", report)
+        report = link_pictures(report, Path(args.out) / ("quick" if args.quick else "full"))
         marker = "quality:quick" if args.quick else "quality:full"
         text = replace_section(text, marker, f"Run of {today}. " + report)
+
+    if not (args.quick or args.skip_paper):
+        paper_args = argparse.Namespace(**{**vars(args), "architecture": "paper"})
+        paper_args.datasets = [d for d in args.datasets if d != "gaussians25"]
+        report = quality.run_benchmark(paper_args)
+        report = link_pictures(report, Path(args.out) / "full-paper")
+        text = replace_section(text, "quality:paper", f"Run of {today}. " + report)
+
+    if not (args.quick or args.skip_options):
+        table = options.run_options(Path(args.out), list(options.GROUPS), [0], args.jobs)
+        text = replace_section(text, "options", f"Run of {today}. {table}")
+
+    if not (args.quick or args.skip_presets):
+        report = presets.run_presets(Path(args.out), list(presets.CANDIDATES), args.jobs)
+        report = link_pictures(report, Path(args.out))
+        text = replace_section(text, "presets", f"Run of {today}. {report}")
 
     if not (args.quick or args.skip_ablations):
         table = ablations.run_ablations(Path(args.out), args.jobs)
