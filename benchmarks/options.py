@@ -56,7 +56,7 @@ GROUPS: dict[str, dict[str, tuple[int, int, list[tuple[str, str, list[str]]]]]] 
     },
     "swae": {
         data: (
-            steps,
+            600,
             2000,
             [
                 *(
@@ -65,16 +65,25 @@ GROUPS: dict[str, dict[str, tuple[int, int, list[tuple[str, str, list[str]]]]]] 
                         ("shared conv nets", ["model.architecture=shared"]),
                         ("official linear encoder + BEGAN decoder", ["model.architecture=paper"]),
                     )
-                    for blocks in (3, 10, 30)
+                    for blocks in block_counts
                 ),
-                (
-                    "official nets, 3 blocks, exact rank transport",
-                    "swae",
-                    ["model.architecture=paper", "model.n_blocks=3", "model.transport=sort"],
-                ),
+                *extra,
             ],
         )
-        for data, steps in (("digits", 1000), ("fashion-mnist", 1000))
+        for data, block_counts, extra in (
+            (
+                "digits",
+                (3, 10, 30),
+                [
+                    (
+                        "official nets, 3 blocks, exact rank transport",
+                        "swae",
+                        ["model.architecture=paper", "model.n_blocks=3", "model.transport=sort"],
+                    )
+                ],
+            ),
+            ("fashion-mnist", (3, 30), []),
+        )
     },
 }
 COLUMNS = {

@@ -39,20 +39,29 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
                 800,
                 ["model.width=16", "model.n_critic=4", "model.slope_form=derivative"],
             ),
-            ("default", 0, []),
+            (
+                "n_critic 4, 1100 steps, linear decay from half-way",
+                1100,
+                ["model.n_critic=4", "train.lr_schedule=linear", "train.lr_decay_start=0.5"],
+            ),
+            (
+                "n_critic 2, 1800 steps, linear decay from half-way",
+                1800,
+                ["model.n_critic=2", "train.lr_schedule=linear", "train.lr_decay_start=0.5"],
+            ),
         ],
     ),
     "gaussians25": (
         2500,
         [
-            (
-                "old preset (6000 steps, slope derivative)",
-                6000,
-                ["model.slope_form=derivative"],
-            ),
             ("default", 0, []),
         ],
     ),
+}
+# A row whose run is the same job as one of benchmarks/options.py (same overrides, budget and
+# evaluation) reads that run folder instead of training it twice.
+SHARED_RUNS = {
+    ("digits", "old preset (width 16, n_critic 4, 800 steps)"): "swgan-digits-derivative-s0",
 }
 COLUMNS = {
     "digits": [
@@ -85,7 +94,11 @@ def jobs_of(data: str, out: Path, seed: int, threads: int) -> dict:
             "seed": seed,
             "steps": steps,
             "n_eval": n_eval,
-            "folder": str(out / "presets" / f"{data}-{quality_slug(label)}-s{seed}"),
+            "folder": str(
+                out / "options" / SHARED_RUNS[(data, label)]
+                if (data, label) in SHARED_RUNS
+                else out / "presets" / f"{data}-{quality_slug(label)}-s{seed}"
+            ),
             "threads": threads,
             "data_overrides": [*overrides, f"train.checkpoint_every={max(1, steps // 4)}"],
             "inception_n": 0,
