@@ -56,7 +56,7 @@ GROUPS: dict[str, dict[str, tuple[int, int, list[tuple[str, str, list[str]]]]]] 
     },
     "swae": {
         data: (
-            600,
+            400,
             2000,
             [
                 *(

@@ -9,9 +9,19 @@ codes Gaussian):
     minimise  mean (x - G(Q(x, z)))^2   (mean over pixels, as the official code's MSE).
 
 Samples are ``G(z)`` with ``z ~ N(0, I_r)``. Defaults are the official code's: r = 128, m = 3,
-32 bins, Adam lr 3e-4 betas (0, 0.9) over all weights (one optimiser). The encoder is swgen's
-conv stack without normalisation (the code's BEGAN-style encoder has none) and the decoder is
-swgen's DCGAN-style generator instead of the BEGAN decoder.
+32 bins, Adam lr 3e-4 betas (0, 0.9) over all weights (one optimiser). On swgen's shared networks
+(``architecture="shared"``) the encoder is the conv stack without normalisation and the decoder
+the DCGAN-style generator; ``architecture="paper"`` gives the official code's: a linear map of
+the image downsampled to 8 x 8, and the BEGAN decoder (``swgen.nn.began``). ``transport="sort"``
+replaces the soft-histogram map of every block by the exact rank map (for comparison).
+
+Why the defaults stay the code's (BENCHMARKS.md, "The settings behind SWGAN's and SWAE's
+defaults", run of 2026-11-26, digits, 400 steps, one seed): no setting made decoded noise good.
+More blocks help (shared nets: classifier FID 647 / 468 / 419 at 3 / 10 / 30 blocks; official
+nets 543 / 478 at 3 / 10), but a batch of 64 codes in 128 dimensions cannot be made Gaussian by
+per-direction transport without being made nearly independent of the images: the more the blocks
+move the codes, the more the decoder learns an average image. The paper's number of blocks and
+encoder are kept, since none of the alternatives wins clearly.
 """
 
 from __future__ import annotations
