@@ -82,7 +82,10 @@ def evaluate_images(
 
     fake = run.sample(n, seed=seed)
     metrics: dict[str, Any] = {"resize": RESIZE_MODE}
-    real_images = run.data.to_data_space(run.data.sample(n, seed=seed + 1))
+    # A model still growing (progressive growing below full resolution) is compared with real
+    # data as it currently learns them, not with what it cannot yet produce.
+    real_images = run.data.to_data_space(run.model.real_view(run.data.sample(n, seed=seed + 1)))
+    at_full_data = run.model.stage().get("grown", True)
     if run.data.info.image_size >= 16:
         swd = multiscale_swd(real_images, fake, seed=seed)
         metrics["multiscale_swd"] = {str(k): v for k, v in swd.items()}
@@ -97,11 +100,15 @@ def evaluate_images(
         metrics["inception_n"] = count
     for name, options, count in extractors:
         extractor = get_feature_extractor(name, **{k: v for k, v in options.items() if v})
-        reference = reference_statistics(run.config.data, extractor, count, seed=seed + 1)
         fake_features = extract_features(extractor, fake[:count])
+        reference = (
+            reference_statistics(run.config.data, extractor, count, seed=seed + 1)
+            if at_full_data
+            else None
+        )
         real_features = (
             reference.features
-            if reference.features is not None
+            if reference is not None and reference.features is not None
             else extract_features(extractor, real_images[:count])
         )
         metrics[f"fid_{name}"] = fid(real_features, fake_features)
@@ -127,7 +134,7 @@ def training_metrics(trainer: Any) -> dict[str, float]:
     latents = trainer.model.sample_latent(n, torch.Generator().manual_seed(seed + 7))
     fake = trainer.generate(latents).cpu()
     data = trainer.data
-    real = data.to_data_space(data.sample(n, seed=seed + 1)).cpu()
+    real = data.to_data_space(trainer.model.real_view(data.sample(n, seed=seed + 1))).cpu()
     metrics: dict[str, float] = {}
     if data.info.kind == "points":
         if hasattr(data, "modes"):
@@ -152,6 +159,21 @@ def training_metrics(trainer: Any) -> dict[str, float]:
             extract_features(extractor, real), extract_features(extractor, fake)
         )
     return metrics
+
+
+def stage_note(run: TrainedRun) -> dict[str, Any]:
+    """For a model that grows: where it stands, and that the metrics are taken there."""
+    stage = run.model.stage()
+    if not stage:
+        return {}
+    if stage.get("grown", True):
+        note = "the model has grown to the data's full resolution"
+    else:
+        note = (
+            f"metrics evaluate the current resolution {stage.get('resolution')}: real data are "
+            "downsampled (and faded) the way the model sees them, both upsampled to the data size"
+        )
+    return {"stage": stage, "stage_note": note}
 
 
 def evaluate_run(
@@ -184,6 +206,7 @@ def evaluate_run(
         "n": n,
         "seed": seed,
         "weights": "ema" if run.config.train.ema_decay > 0 else "raw",
+        **stage_note(run),
         "metrics": metrics,
         "seconds": round(time.perf_counter() - started, 2),
     }

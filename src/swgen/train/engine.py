@@ -192,10 +192,18 @@ class Trainer:
     def _real_batch(self, step: int) -> Tensor:
         """The real batches of generator step ``step``: this process's rows of each."""
         per_step = self.model.batches_per_step
+        # A model may size its batches from its own state (progressive growing's minibatch per
+        # resolution); the batch stays a pure function of (seed, step, model state).
+        size = self.model.batch_size(self.config.train.batch_size)
+        if size % self.world_size:
+            raise UserError(
+                f"{self.config.model_name} asks for batches of {size}, which do not split over "
+                f"{self.world_size} processes; choose sizes that are multiples of the process count"
+            )
         batches = [
             self.data.batch(
                 step * per_step + index,
-                self.config.train.batch_size,
+                size,
                 self.config.train.seed,
                 self.rank,
                 self.world_size,
