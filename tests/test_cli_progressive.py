@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -81,3 +82,52 @@ def test_progressive_models_reject_sizes_that_are_not_powers_of_two(tmp_path, ca
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "power of two" in err
+
+
+VIDEO = ["--data", "moving-digits", "data.limit=32", *TINY[:-2], "train.log_every=1"]
+
+
+def test_video_models_grow_to_32x32x16_and_sample_gifs(tmp_path):
+    run = tmp_path / "run"
+    code = main(["train", "--model", "pg-swgan-3d", "--out", str(run), *QUIET, *VIDEO,
+                 "train.steps=15"])  # fmt: skip
+    assert code == 0
+    assert [(r["level"], r["alpha"]) for r in records(run)][-1] == (3, 1.0)
+    assert main(["sample", str(run), "-n", "6", "-o", str(tmp_path / "c.gif")]) == 0
+    with Image.open(tmp_path / "c.gif") as gif:
+        assert gif.n_frames == 16
+    assert main(["sample", str(run), "-n", "3", "-o", str(tmp_path / "c.npy")]) == 0
+    assert np.load(tmp_path / "c.npy").shape == (3, 1, 16, 32, 32)
+    assert main(["sample", str(run), "-n", "2", "-o", str(tmp_path / "c.png")]) == 0
+    assert Image.open(tmp_path / "c.png").size == (2 + 16 * 34, 2 + 2 * 34)  # frame strips
+
+
+def test_pg_wgan_3d_takes_its_levels_from_the_time_schedule(tmp_path):
+    run = tmp_path / "run"
+    assert main(["train", "--model", "pg-wgan-3d", "--out", str(run), *QUIET, *VIDEO,
+                 "train.steps=1"]) == 0  # fmt: skip
+    from swgen.train.checkpoint import load_trained
+
+    model = load_trained(run).model
+    assert model.sizes == [(4, 4, 4), (8, 8, 8), (8, 16, 16), (16, 32, 32)]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["--model", "pg-swgan-3d", *TINY],
+            "pg-swgan-3d trains on video clips but the data are images",
+        ),
+        (["--model", "pg-swgan", *VIDEO], "pg-swgan trains on images but the data are video"),
+        (
+            ["--model", "pg-wgan-3d", *VIDEO, "data.frames=12"],
+            "data.frames=12 must be a multiple of 4",
+        ),
+        (["--model", "pg-wgan-3d", *VIDEO, "data.image_size=48"], "power of two"),
+    ],
+)
+def test_bad_input_is_one_line(tmp_path, capsys, arguments, message):
+    assert main(["train", "--out", str(tmp_path / "r"), *QUIET, *arguments]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and message in err, err

@@ -139,6 +139,19 @@ def _preset(dataset: str, model: str = DEFAULT_MODEL) -> dict[str, Any]:
     return {}
 
 
+def _preset_for(dataset: str, model: str) -> dict[str, Any]:
+    """The preset, keeping only the model keys the chosen model has: a dataset's preset sizes
+    the networks of the models it was written for (``width``), not of every model."""
+    import swgen.models  # noqa: F401  (models register themselves on import)
+    from swgen.registry import MODELS
+
+    preset = dict(_preset(dataset, model))
+    if model in MODELS and isinstance(preset.get("model"), dict):
+        known = {f.name for f in dataclasses.fields(MODELS.get(model).Config)}
+        preset["model"] = {k: v for k, v in preset["model"].items() if k in known}
+    return preset
+
+
 def resolve(
     config_file: str | Path | None = None,
     overrides: typing.Sequence[str] = (),
@@ -172,7 +185,7 @@ def resolve(
         for layer, _ in layers:
             dataset = (layer.get("data") or {}).get("name", dataset)
             model = (layer.get("model") or {}).get("name", model)
-        _merge(merged, _preset(str(dataset), str(model)), f"the preset for {dataset!r}")
+        _merge(merged, _preset_for(str(dataset), str(model)), f"the preset for {dataset!r}")
     for layer, origin in layers:
         _merge(merged, layer, origin)
     return build(merged)

@@ -28,7 +28,7 @@ from swgen.data import build_dataset
 from swgen.data.base import DataSource
 from swgen.errors import UserError
 from swgen.models.base import GenerativeModel
-from swgen.plots import image_grid, save_picture, scatter_plot
+from swgen.plots import frame_strips, image_grid, save_picture, scatter_plot
 from swgen.registry import MODELS
 from swgen.train.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, restore_model
 from swgen.train.ema import ExponentialMovingAverage
@@ -317,6 +317,8 @@ class Trainer:
         samples = self.generate(self.grid_latents).cpu()
         if self.data.info.kind == "images":
             picture = image_grid(samples)
+        elif self.data.info.kind == "video":
+            picture = frame_strips(samples[:16])  # a row of frames per clip
         else:
             real = self.data.to_data_space(
                 self.data.sample(len(samples) * 8, seed=self.config.train.seed)
