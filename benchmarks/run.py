@@ -1,13 +1,16 @@
 """Regenerate the measured sections of BENCHMARKS.md: speed, metrics, quality, in one command.
 
     python benchmarks/run.py [--quick] [--jobs 2] [--inception N]
-                             [--skip-speed|metrics|quality|ablations]
+                             [--skip-speed|metrics|quality|ablations|progressive]
+                             [--only-progressive [--progressive-seeds 0 1 2]]
 
 Runs ``benchmarks/speed.py`` (results in ``benchmarks/results/speed.json``),
 ``benchmarks/metric_sanity.py``, ``benchmarks/quality.py`` (run folders, table and plots in
-``benchmarks/results/{quick,full}/``) and, unless ``--quick``, ``benchmarks/ablations.py``, then
+``benchmarks/results/{quick,full}/``), unless ``--quick`` ``benchmarks/ablations.py``, and
+``benchmarks/progressive.py`` (progressive growing; ``--only-progressive`` runs it alone), then
 replaces what lies between the markers ``<!-- speed -->``, ``<!-- metrics -->``,
-``<!-- quality:full -->`` (or ``quality:quick``) and ``<!-- ablations -->`` of BENCHMARKS.md and
+``<!-- quality:full -->`` (or ``quality:quick``), ``<!-- ablations -->`` and
+``<!-- progressive -->`` of BENCHMARKS.md and
 the next ``<!-- end -->`` with the new tables. The prose around the
 markers (what the numbers mean, the verdict) is written by people and kept; it names the date
 of the run it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
@@ -29,6 +32,7 @@ sys.path.insert(0, str(HERE))
 
 import ablations  # noqa: E402
 import metric_sanity  # noqa: E402
+import progressive  # noqa: E402
 import quality  # noqa: E402
 import speed  # noqa: E402
 
@@ -51,17 +55,25 @@ def main() -> None:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-metrics", action="store_true")
     parser.add_argument("--skip-ablations", action="store_true")
+    parser.add_argument("--skip-progressive", action="store_true")
+    parser.add_argument(
+        "--only-progressive", action="store_true", help="run only the progressive-growing section"
+    )
+    progressive.add_arguments(parser)
     args = parser.parse_args()
     today = datetime.date.today().isoformat()
     text = BENCHMARKS.read_text()
+    if args.only_progressive:
+        args.skip_speed = args.skip_quality = args.skip_metrics = args.skip_ablations = True
 
     speed_json = HERE / "results" / "speed.json"
     if not args.skip_speed:
         results = {"date": today, **speed.measure(torch.device(args.device), args.quick)}
         speed_json.write_text(json.dumps(results, indent=1))
-    speed_results = json.loads(speed_json.read_text())
-    stamp = speed_results.get("date", "an earlier date")
-    text = replace_section(text, "speed", f"Run of {stamp}. " + speed.render(speed_results))
+    if not args.only_progressive:
+        speed_results = json.loads(speed_json.read_text())
+        stamp = speed_results.get("date", "an earlier date")
+        text = replace_section(text, "speed", f"Run of {stamp}. " + speed.render(speed_results))
 
     if not (args.quick or args.skip_metrics):  # the same cases either way: a full-run section
         sanity = metric_sanity.render(metric_sanity.measure(args.fashion_path))
@@ -78,6 +90,19 @@ def main() -> None:
     if not (args.quick or args.skip_ablations):
         table = ablations.run_ablations(Path(args.out), args.jobs)
         text = replace_section(text, "ablations", f"Run of {today}. {table}")
+
+    if not (args.quick or args.skip_progressive):
+        out = Path(args.out)
+        report = progressive.run_progressive(
+            out, args.progressive_seeds, args.progressive_only, args.progressive_skip_speed
+        )
+        base = (out / "progressive").resolve().relative_to(BENCHMARKS.parent).as_posix()
+        report = re.sub(r"!\[([^\]]*)\]\(([^)/]+)\)", rf"![\1]({base}/\2)", report)
+        command = "python benchmarks/run.py --only-progressive " + " ".join(
+            ["--progressive-seeds", *map(str, args.progressive_seeds)]
+            + (["--progressive-only", args.progressive_only] if args.progressive_only else [])
+        )
+        text = replace_section(text, "progressive", f"Run of {today} (`{command}`).\n\n{report}")
     BENCHMARKS.write_text(text)
     print(f"rewrote {BENCHMARKS}")
 

@@ -4,6 +4,9 @@
   deviations of a mode), exact W2 between sample sets (POT's ``ot.emd2``, when POT is installed)
   and the sliced W2 (``swgen.sliced``);
 * other 2D data: exact W2 and sliced W2;
+* video: ``fvd_moving_digits`` (Fréchet distance on the shipped moving-digits 3D classifier, for
+  moving-digits runs) and ``frame_fid_digits`` (the digits classifier's FID over frames), see
+  ``swgen.metrics.video``;
 * images: multi-scale SWD on pixels (always); ``fid_digits``/``kid_digits``, precision and
   recall on the digits classifier's features for ``digits``; ``fid_fashion``/``kid_fashion`` for
   Fashion-MNIST and MNIST; ``fid_inception`` when asked for (``--inception``) or when the user
@@ -121,6 +124,49 @@ def evaluate_images(
     return metrics
 
 
+def evaluate_video(
+    run: TrainedRun, n: int, seed: int, inception: bool, inception_weights: str | None,
+    inception_n: int | None = None, frames_per_clip: int = 8,
+) -> dict[str, Any]:  # fmt: skip
+    """Clips: ``fvd_moving_digits`` (moving-digits runs) and frame-level FIDs.
+
+    Frame-level metrics take ``frames_per_clip`` frames spread over each clip, so a clip weighs
+    the same whatever its length. See ``swgen.metrics.video`` for what the numbers mean.
+    """
+    from swgen.metrics import extract_features, fid, get_feature_extractor
+    from swgen.metrics.video import frames_of, load_video_classifier, video_features
+
+    fake = run.sample(n, seed=seed)
+    real = run.data.to_data_space(run.model.real_view(run.data.sample(n, seed=seed + 1)))
+    metrics: dict[str, Any] = {}
+    if run.config.data.name.lower() == "moving-digits":
+        classifier, metadata = load_video_classifier()
+        metrics["fvd_moving_digits"] = fid(
+            video_features(classifier, real), video_features(classifier, fake)
+        )
+        metrics["video_classifier_held_out_accuracy"] = {
+            k: v for k, v in metadata.items() if k.startswith("accuracy")
+        }
+        metrics["fvd_note"] = (
+            "Frechet distance on swgen's small moving-digits 3D-conv classifier: compare swgen "
+            "models with it, not with the SWGAN paper's video FID (another network and data)"
+        )
+    fake_frames, real_frames = (frames_of(c, frames_per_clip) for c in (fake, real))
+    names = ["digits"] + (["inception"] if inception or inception_weights else [])
+    for name in names:
+        options = (
+            {"weights": inception_weights} if name == "inception" and inception_weights else {}
+        )
+        extractor = get_feature_extractor(name, **options)
+        count = len(fake_frames) if name == "digits" else min(len(fake_frames), inception_n or n)
+        metrics[f"frame_fid_{name}"] = fid(
+            extract_features(extractor, real_frames[:count]),
+            extract_features(extractor, fake_frames[:count]),
+        )
+    metrics["frames_per_clip"] = min(frames_per_clip, fake.shape[2])
+    return metrics
+
+
 def training_metrics(trainer: Any) -> dict[str, float]:
     """Cheap metrics logged during training (``train.eval_every``), from the EMA generator.
 
@@ -150,6 +196,13 @@ def training_metrics(trainer: Any) -> dict[str, float]:
         return metrics
     from swgen.metrics import extract_features, fid, get_feature_extractor, multiscale_swd
 
+    if data.info.kind == "video":
+        from swgen.metrics.video import frames_of
+
+        frames = [frames_of(c, 4) for c in (real, fake)]
+        extractor = get_feature_extractor("digits")
+        metrics["frame_fid_digits"] = fid(*(extract_features(extractor, f) for f in frames))
+        return metrics
     if data.info.image_size >= 16:
         metrics["multiscale_swd"] = multiscale_swd(real, fake, seed=seed)["mean"]
     classifier = CLASSIFIER_FOR.get(trainer.config.data.name.lower())
@@ -197,6 +250,8 @@ def evaluate_run(
     started = time.perf_counter()
     if run.data.info.kind == "points":
         metrics = evaluate_points(run, n, seed)
+    elif run.data.info.kind == "video":
+        metrics = evaluate_video(run, n, seed, inception, inception_weights, inception_n)
     else:
         metrics = evaluate_images(run, n, seed, inception, inception_weights, inception_n)
     result = {
