@@ -5,10 +5,10 @@
 Clips come from swgen's own ``moving-digits`` generator, from two disjoint sets of sklearn digit
 images (a seeded 80/20 split of the 1797): training clips use the 80 %, held-out clips the 20 %,
 so held-out accuracy is measured on handwriting the network never saw. Half the clips are the
-dataset's default (16 frames of 32 px), half the benchmark's (8 frames of 16 px, resized to 32 px
-as the metric feeds them). Targets are 14 independent labels (10: "digit d is in the clip",
-4: "a digit starts moving in direction k"), trained with binary cross-entropy, Adam, one CPU
-thread, a fixed seed. Stored accuracies: all 10 digit labels right, all 4 direction labels
+dataset's default (16 frames of 32 px), half the benchmark's (8 frames of 16 px); frames are
+resized to 16 px as the metric feeds them. Targets are 14 independent labels (10: "digit d is in
+the clip", 4: "a digit starts moving in direction k"), trained with binary cross-entropy, Adam,
+one CPU thread, a fixed seed. Stored accuracies: all 10 digit labels right, all 4 direction labels
 right, and the mean over the 14 labels, on the held-out clips. Weights are saved as
 ``{"state_dict": ..., "metadata": {...}}`` to
 ``src/swgen/metrics/weights/moving_digits_classifier.pt`` (float16 to keep the file small).
@@ -25,7 +25,7 @@ from torch import Tensor
 
 from swgen.data.moving_digits import make_moving_digits
 from swgen.metrics.features import held_out_split
-from swgen.metrics.video import VIDEO_WEIGHTS, VideoClassifier, prepare_clips
+from swgen.metrics.video import FRAME_SIZE, VIDEO_WEIGHTS, VideoClassifier, prepare_clips
 
 SEED = 0
 TRAIN_SEED, HELD_OUT_SEED = 101, 202  # clip generators apart from the dataset's own
@@ -95,7 +95,7 @@ def main() -> None:
         "n_outputs": 14,
         "feature_dim": 64,
         "width": 8,
-        "frame_size": 32,
+        "frame_size": FRAME_SIZE,
         "train_clips": args.clips,
         "held_out_clips": args.clips // 5,
         "held_out": "clips of the 20 % of sklearn digits the training clips never use",

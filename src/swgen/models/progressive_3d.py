@@ -88,8 +88,17 @@ def video_level_sizes(
     return sizes
 
 
+class VideoLevels:
+    """Levels of clips instead of images (mixed into the image models below)."""
+
+    config: Progressive3DConfig
+
+    def level_sizes(self, data: DataInfo) -> list[Size]:
+        return video_level_sizes(self.name(), data, self.config.time_doubles_at)
+
+
 @MODELS.register("pg-wgan-3d")
-class ProgressiveWGAN3D(ProgressiveWGAN):
+class ProgressiveWGAN3D(VideoLevels, ProgressiveWGAN):
     """PG-WGAN-3D: PGGAN's WGAN-GP with drift, on 3-D convolutional networks."""
 
     Config = Progressive3DConfig
@@ -98,12 +107,9 @@ class ProgressiveWGAN3D(ProgressiveWGAN):
     def name(cls) -> str:
         return "pg-wgan-3d"
 
-    def level_sizes(self, data: DataInfo) -> list[Size]:
-        return video_level_sizes(self.name(), data, self.config.time_doubles_at)
-
 
 @MODELS.register("pg-swgan-3d")
-class ProgressiveSWGAN3D(ProgressiveSWGAN):
+class ProgressiveSWGAN3D(VideoLevels, ProgressiveSWGAN):
     """PG-SWGAN-3D: one dual SWD block on the 3-D critic's 128 features (official code)."""
 
     Config = Progressive3DSWGANConfig
@@ -111,6 +117,3 @@ class ProgressiveSWGAN3D(ProgressiveSWGAN):
     @classmethod
     def name(cls) -> str:
         return "pg-swgan-3d"
-
-    def level_sizes(self, data: DataInfo) -> list[Size]:
-        return video_level_sizes(self.name(), data, self.config.time_doubles_at)
