@@ -81,3 +81,15 @@ def test_video_folder_errors_are_for_people(tmp_path):
         build_dataset(DataConfig(name="video-folder", path=str(tmp_path), frames=16))
     with pytest.raises(UserError, match="needs data.path"):
         build_dataset(DataConfig(name="video-folder"))
+
+
+def test_video_folder_reads_movies_through_the_optional_extra(tmp_path):
+    iio = pytest.importorskip("imageio.v3")
+    pytest.importorskip("av")
+    frames = np.stack([np.full((16, 16, 3), 40 * i, np.uint8) for i in range(6)])
+    iio.imwrite(tmp_path / "a.avi", frames, plugin="pyav", codec="mpeg4", fps=10)
+    data = build_dataset(DataConfig(name="video-folder", path=str(tmp_path), frames=3,
+                                    image_size=8, channels=1))  # fmt: skip
+    assert data.info.shape == (1, 3, 8, 8) and len(data) == 2
+    levels = data.images[:, 0, :, 4, 4].flatten().float()
+    assert torch.all(levels[1:] > levels[:-1])  # frame order kept (lossy codec: not exact)
