@@ -54,6 +54,7 @@ def test_eval_of_a_run_still_growing_says_it_is_at_a_lower_resolution(tmp_path):
     assert result["stage"]["resolution"] == "8x8" and not result["stage"]["grown"]
     assert "8x8" in result["stage_note"]
     assert main(["sample", str(run), "-n", "4", "-o", str(tmp_path / "s.npy")]) == 0
+    assert main(["sample", str(run), "-n", "4", "-o", str(tmp_path / "s.gif")]) == 2  # images
 
 
 def test_resume_across_a_resolution_boundary_matches_the_straight_run(tmp_path):

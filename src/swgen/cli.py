@@ -73,7 +73,9 @@ def _sample(args: argparse.Namespace) -> None:
     out = Path(args.output)
     suffix = out.suffix.lower()
     if suffix not in (".png", ".npy", ".gif"):
-        raise UserError(f"cannot write samples to '{out}'; give a .png, .gif or .npy file name")
+        raise UserError(
+            f"cannot write samples to '{out}'; give a .png or .npy file name (or .gif for video)"
+        )
     if args.n < 1:
         raise UserError(f"-n must be at least 1, got {args.n}")
     run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
