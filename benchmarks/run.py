@@ -2,19 +2,21 @@
 
     python benchmarks/run.py [--quick] [--jobs 2] [--inception N] [--skip-speed]
         [--skip-metrics] [--skip-quality] [--skip-paper] [--skip-ablations] [--skip-options]
-        [--skip-presets]
+        [--skip-presets] [--skip-progressive] [--only-progressive [--progressive-seeds 0 1 2]]
 
 Runs ``benchmarks/speed.py`` (results in ``benchmarks/results/speed.json``),
 ``benchmarks/metric_sanity.py``, ``benchmarks/quality.py`` (run folders, table and plots in
 ``benchmarks/results/{quick,full}/``; again on each paper's own networks in ``full-paper/``, digits
 only, since on points every architecture is the same MLP) and, unless ``--quick``,
 ``benchmarks/ablations.py``, ``benchmarks/options.py`` (the measurements behind SWGAN's and SWAE's
-defaults) and ``benchmarks/presets.py`` (the two default jobs' presets), then replaces what lies
-between the markers ``<!-- speed -->``, ``<!-- metrics -->``, ``<!-- quality:full -->`` (or
-``quality:quick``), ``<!-- quality:paper -->``, ``<!-- ablations -->``, ``<!-- options -->`` and
-``<!-- presets -->`` of BENCHMARKS.md and the next ``<!-- end -->`` with the new tables. The
-prose around the markers (what the numbers mean, the verdict) is written by people and kept; it
-names the date of the run it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
+defaults), ``benchmarks/presets.py`` (the two default jobs' presets) and
+``benchmarks/progressive.py`` (progressive growing; ``--only-progressive`` runs it alone), then
+replaces what lies between the markers ``<!-- speed -->``, ``<!-- metrics -->``,
+``<!-- quality:full -->`` (or ``quality:quick``), ``<!-- quality:paper -->``,
+``<!-- ablations -->``, ``<!-- options -->``, ``<!-- presets -->`` and ``<!-- progressive -->`` of
+BENCHMARKS.md and the next ``<!-- end -->`` with the new tables. The prose around the markers
+(what the numbers mean, the verdict) is written by people and kept; it names the date of the run
+it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import ablations  # noqa: E402
 import metric_sanity  # noqa: E402
 import options  # noqa: E402
 import presets  # noqa: E402
+import progressive  # noqa: E402
 import quality  # noqa: E402
 import speed  # noqa: E402
 
@@ -66,17 +69,26 @@ def main() -> None:
     parser.add_argument("--skip-paper", action="store_true")
     parser.add_argument("--skip-options", action="store_true")
     parser.add_argument("--skip-presets", action="store_true")
+    parser.add_argument("--skip-progressive", action="store_true")
+    parser.add_argument(
+        "--only-progressive", action="store_true", help="run only the progressive-growing section"
+    )
+    progressive.add_arguments(parser)
     args = parser.parse_args()
     today = datetime.date.today().isoformat()
     text = BENCHMARKS.read_text()
+    if args.only_progressive:
+        args.skip_speed = args.skip_quality = args.skip_metrics = args.skip_ablations = True
+        args.skip_paper = args.skip_options = args.skip_presets = True
 
     speed_json = HERE / "results" / "speed.json"
     if not args.skip_speed:
         results = {"date": today, **speed.measure(torch.device(args.device), args.quick)}
         speed_json.write_text(json.dumps(results, indent=1))
-    speed_results = json.loads(speed_json.read_text())
-    stamp = speed_results.get("date", "an earlier date")
-    text = replace_section(text, "speed", f"Run of {stamp}. " + speed.render(speed_results))
+    if not args.only_progressive:
+        speed_results = json.loads(speed_json.read_text())
+        stamp = speed_results.get("date", "an earlier date")
+        text = replace_section(text, "speed", f"Run of {stamp}. " + speed.render(speed_results))
 
     if not (args.quick or args.skip_metrics):  # the same cases either way: a full-run section
         sanity = metric_sanity.render(metric_sanity.measure(args.fashion_path))
@@ -107,6 +119,18 @@ def main() -> None:
     if not (args.quick or args.skip_ablations):
         table = ablations.run_ablations(Path(args.out), args.jobs)
         text = replace_section(text, "ablations", f"Run of {today}. {table}")
+
+    if not (args.quick or args.skip_progressive):
+        out = Path(args.out)
+        report = progressive.run_progressive(
+            out, args.progressive_seeds, args.progressive_only, args.progressive_skip_speed
+        )
+        report = link_pictures(report, out / "progressive")
+        command = "python benchmarks/run.py --only-progressive " + " ".join(
+            ["--progressive-seeds", *map(str, args.progressive_seeds)]
+            + (["--progressive-only", args.progressive_only] if args.progressive_only else [])
+        )
+        text = replace_section(text, "progressive", f"Run of {today} (`{command}`).\n\n{report}")
     BENCHMARKS.write_text(text)
     print(f"rewrote {BENCHMARKS}")
 

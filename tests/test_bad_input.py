@@ -116,7 +116,7 @@ def test_resume_with_another_model_or_a_broken_checkpoint(tmp_path, capsys):
 
     code, err = run_cli(capsys, "sample", str(tmp_path / "missing"), "-n", "4", "-o", "x.png")
     assert_one_line(code, err, "does not exist")
-    code, err = run_cli(capsys, "sample", str(tmp_path), "-n", "4", "-o", "x.gif")
+    code, err = run_cli(capsys, "sample", str(tmp_path), "-n", "4", "-o", "x.jpg")
     assert_one_line(code, err, "give a .png or .npy")
 
 

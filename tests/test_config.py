@@ -86,3 +86,13 @@ def test_override_values_are_yaml_scalars():
     assert parse_override("train.steps=20") == ("train.steps", 20)
     assert parse_override("model.betas=[0.5, 0.9]") == ("model.betas", [0.5, 0.9])
     assert parse_override("data.path=/tmp/x") == ("data.path", "/tmp/x")
+
+
+def test_model_presets_replace_the_dataset_preset_and_foreign_keys_are_dropped():
+    from swgen.config import resolve
+
+    progressive = resolve(flags={"model.name": "pg-swgan"})  # configs/pg-swgan/digits.yaml
+    assert progressive.model.fmap_max == 32 and progressive.train.steps == 3438
+    video = resolve(flags={"model.name": "pg-wgan-3d"})  # digits preset: its width is not ours
+    assert not hasattr(video.model, "width")
+    assert resolve(flags={"model.name": "wgan-gp"}).model.width == 16  # still applied

@@ -1,27 +1,27 @@
-"""Sample pictures drawn with Pillow."""
+"""Pictures of samples: frame strips and animated GIFs of clips."""
 
-import numpy as np
 import torch
+from PIL import Image, ImageSequence
 
-from swgen.plots import image_grid, scatter_plot
-
-
-def test_image_grid_places_each_image_in_its_cell():
-    images = torch.zeros(4, 3, 5, 5)
-    images[3] = 1.0  # the last image is white
-    grid = np.asarray(image_grid(images, columns=2, padding=1))
-    assert grid.shape == (2 * 6 + 1, 2 * 6 + 1, 3)
-    assert (grid[1:6, 1:6] == 0).all()  # first cell black
-    assert (grid[7:12, 7:12] == 255).all()  # last cell white
+from swgen.plots import frame_strips, save_gif
 
 
-def test_grayscale_grid_is_two_dimensional():
-    grid = np.asarray(image_grid(torch.full((3, 1, 4, 4), 0.5)))
-    assert grid.ndim == 2 and grid[2, 2] == 128 and grid[0, 0] == 255
+def test_save_gif_writes_one_grid_per_frame(tmp_path):
+    clips = torch.zeros(4, 1, 3, 8, 8)
+    for t in range(3):
+        clips[:, :, t] = t / 2  # frame t is uniformly t/2
+    path = tmp_path / "clips.gif"
+    save_gif(clips, path)
+    with Image.open(path) as gif:
+        frames = [frame.convert("L") for frame in ImageSequence.Iterator(gif)]
+    assert len(frames) == 3 and frames[0].size == (2 + 2 * 10, 2 + 2 * 10)  # 2 x 2 grid
+    for t, frame in enumerate(frames):
+        assert frame.getpixel((5, 5)) == round(255 * t / 2)  # inside the first clip
+        assert frame.getpixel((0, 0)) == 255  # the white padding
 
 
-def test_scatter_plot_draws_points_where_they_are():
-    picture = np.asarray(scatter_plot(torch.tensor([[1.0, 1.0]]), limit=2.0, size=100))
-    # the point (1, 1) is drawn at pixel (75, 25) in orange
-    assert tuple(picture[25, 75]) == (255, 127, 14)
-    assert tuple(picture[75, 25]) == (255, 255, 255)
+def test_frame_strips_put_a_clip_per_row_and_a_frame_per_column():
+    clips = torch.rand(2, 3, 5, 4, 4)
+    picture = frame_strips(clips)
+    assert picture.size == (2 + 5 * 6, 2 + 2 * 6) and picture.mode == "RGB"
+    assert frame_strips(clips, max_frames=3).size == (2 + 3 * 6, 2 + 2 * 6)

@@ -67,20 +67,30 @@ def _train(args: argparse.Namespace) -> None:
 def _sample(args: argparse.Namespace) -> None:
     import numpy as np
 
-    from swgen.plots import image_grid, save_picture, scatter_plot
+    from swgen.plots import frame_strips, image_grid, save_gif, save_picture, scatter_plot
     from swgen.train.checkpoint import load_trained
 
     out = Path(args.output)
-    if out.suffix.lower() not in (".png", ".npy"):
-        raise UserError(f"cannot write samples to '{out}'; give a .png or .npy file name")
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".npy", ".gif"):
+        raise UserError(
+            f"cannot write samples to '{out}'; give a .png or .npy file name (or .gif for video)"
+        )
     if args.n < 1:
         raise UserError(f"-n must be at least 1, got {args.n}")
     run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
+    kind = run.data.info.kind
+    if suffix == ".gif" and kind != "video":
+        raise UserError(f"'{out}': animated GIFs are for video runs; this run's data are {kind}")
     samples = run.sample(args.n, seed=args.seed)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".npy":
-        np.save(out, samples.numpy())
-    elif run.data.info.kind == "images":
+    if suffix == ".npy":
+        np.save(out, samples.numpy())  # (N, C, T, H, W) for video
+    elif suffix == ".gif":
+        save_gif(samples, out)
+    elif kind == "video":
+        save_picture(frame_strips(samples), out)  # a row of frames per clip
+    elif kind == "images":
         save_picture(image_grid(samples), out)
     else:
         real = run.data.to_data_space(run.data.sample(min(args.n, 2000), seed=args.seed))
@@ -148,7 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample = commands.add_parser("sample", help="draw samples from a trained run")
     sample.add_argument("run", metavar="RUN")
     sample.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
-    sample.add_argument("-o", "--output", required=True, help=".png (grid or scatter) or .npy")
+    sample.add_argument(
+        "-o", "--output", required=True,
+        help=".png (grid, frame strips or scatter), .gif (animated, video runs) or .npy",
+    )  # fmt: skip
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--device", default="cpu")
     sample.add_argument("--no-ema", action="store_true", help="use the raw, not averaged, weights")

@@ -4,6 +4,8 @@ Layers of a resolved config, later ones winning:
 
 1. the dataclass defaults (the model's ``Config`` carries its paper's defaults),
 2. the preset shipped for the dataset, ``swgen/configs/<dataset>.yaml`` (budgets that fit it),
+   or, when a model has its own for that dataset, ``swgen/configs/<model>/<dataset>.yaml``
+   instead (progressive growing's schedule is counted in images, not in steps),
 3. the user's ``--config file.yaml``,
 4. command-line flags (``--model``, ``--data``, ``--seed``, ``--device``) and dotted overrides
    such as ``train.steps=2000`` or ``model.lambda1=10``.
@@ -126,12 +128,30 @@ def _unknown(what: str, name: str, choices: typing.Iterable[str]) -> str:
     return f"unknown config {what}{hint}; known keys: {', '.join(choices)}"
 
 
-def _preset(dataset: str) -> dict[str, Any]:
-    """The budget shipped for a dataset (``swgen/configs/<dataset>.yaml``), if there is one."""
-    resource = resources.files("swgen") / "configs" / f"{dataset.lower()}.yaml"
-    if not resource.is_file():
-        return {}
-    return yaml.safe_load(resource.read_text()) or {}
+def _preset(dataset: str, model: str = DEFAULT_MODEL) -> dict[str, Any]:
+    """The budget shipped for a dataset: ``configs/<model>/<dataset>.yaml`` if the model has one,
+    else ``configs/<dataset>.yaml``, else nothing."""
+    configs = resources.files("swgen") / "configs"
+    for resource in (
+        configs / model.lower() / f"{dataset.lower()}.yaml",
+        configs / f"{dataset.lower()}.yaml",
+    ):
+        if resource.is_file():
+            return yaml.safe_load(resource.read_text()) or {}
+    return {}
+
+
+def _preset_for(dataset: str, model: str) -> dict[str, Any]:
+    """The preset, keeping only the model keys the chosen model has: a dataset's preset sizes
+    the networks of the models it was written for (``width``), not of every model."""
+    import swgen.models  # noqa: F401  (models register themselves on import)
+    from swgen.registry import MODELS
+
+    preset = dict(_preset(dataset, model))
+    if model in MODELS and isinstance(preset.get("model"), dict):
+        known = {f.name for f in dataclasses.fields(MODELS.get(model).Config)}
+        preset["model"] = {k: v for k, v in preset["model"].items() if k in known}
+    return preset
 
 
 def resolve(
@@ -163,10 +183,11 @@ def resolve(
         _merge(merged, base, "the saved run config")
     else:
         # The dataset decides which preset applies, so look ahead for its final name.
-        dataset = DataConfig.name
+        dataset, model = DataConfig.name, DEFAULT_MODEL
         for layer, _ in layers:
             dataset = (layer.get("data") or {}).get("name", dataset)
-        _merge(merged, _preset(str(dataset)), f"the preset for {dataset!r}")
+            model = (layer.get("model") or {}).get("name", model)
+        _merge(merged, _preset_for(str(dataset), str(model)), f"the preset for {dataset!r}")
     for layer, origin in layers:
         _merge(merged, layer, origin)
     return build(merged)

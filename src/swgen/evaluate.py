@@ -4,6 +4,9 @@
   deviations of a mode), exact W2 between sample sets (POT's ``ot.emd2``, when POT is installed)
   and the sliced W2 (``swgen.sliced``);
 * other 2D data: exact W2 and sliced W2;
+* video: ``fvd_moving_digits`` (Fréchet distance on the shipped moving-digits 3D classifier, for
+  moving-digits runs) and ``frame_fid_digits`` (the digits classifier's FID over frames), see
+  ``swgen.metrics.video``;
 * images: multi-scale SWD on pixels (always); ``fid_digits``/``kid_digits``, precision and
   recall on the digits classifier's features for ``digits``, and ``recognised_digits``, the share
   of samples the classifier assigns a class with probability >= 0.9 (beside the same share of
@@ -85,7 +88,10 @@ def evaluate_images(
 
     fake = run.sample(n, seed=seed)
     metrics: dict[str, Any] = {"resize": RESIZE_MODE}
-    real_images = run.data.to_data_space(run.data.sample(n, seed=seed + 1))
+    # A model still growing (progressive growing below full resolution) is compared with real
+    # data as it currently learns them, not with what it cannot yet produce.
+    real_images = run.data.to_data_space(run.model.real_view(run.data.sample(n, seed=seed + 1)))
+    at_full_data = run.model.stage().get("grown", True)
     if run.data.info.image_size >= 16:
         swd = multiscale_swd(real_images, fake, seed=seed)
         metrics["multiscale_swd"] = {str(k): v for k, v in swd.items()}
@@ -100,11 +106,15 @@ def evaluate_images(
         metrics["inception_n"] = count
     for name, options, count in extractors:
         extractor = get_feature_extractor(name, **{k: v for k, v in options.items() if v})
-        reference = reference_statistics(run.config.data, extractor, count, seed=seed + 1)
         fake_features = extract_features(extractor, fake[:count])
+        reference = (
+            reference_statistics(run.config.data, extractor, count, seed=seed + 1)
+            if at_full_data
+            else None
+        )
         real_features = (
             reference.features
-            if reference.features is not None
+            if reference is not None and reference.features is not None
             else extract_features(extractor, real_images[:count])
         )
         metrics[f"fid_{name}"] = fid(real_features, fake_features)
@@ -116,6 +126,49 @@ def evaluate_images(
             metrics[f"recall_{name}"] = recall
             metrics[f"recognised_{name}"] = recognised_share(fake[:count], name)
             metrics[f"recognised_{name}_real"] = recognised_share(real_images[:count], name)
+    return metrics
+
+
+def evaluate_video(
+    run: TrainedRun, n: int, seed: int, inception: bool, inception_weights: str | None,
+    inception_n: int | None = None, frames_per_clip: int = 8,
+) -> dict[str, Any]:  # fmt: skip
+    """Clips: ``fvd_moving_digits`` (moving-digits runs) and frame-level FIDs.
+
+    Frame-level metrics take ``frames_per_clip`` frames spread over each clip, so a clip weighs
+    the same whatever its length. See ``swgen.metrics.video`` for what the numbers mean.
+    """
+    from swgen.metrics import extract_features, fid, get_feature_extractor
+    from swgen.metrics.video import frames_of, load_video_classifier, video_features
+
+    fake = run.sample(n, seed=seed)
+    real = run.data.to_data_space(run.model.real_view(run.data.sample(n, seed=seed + 1)))
+    metrics: dict[str, Any] = {}
+    if run.config.data.name.lower() == "moving-digits":
+        classifier, metadata = load_video_classifier()
+        metrics["fvd_moving_digits"] = fid(
+            video_features(classifier, real), video_features(classifier, fake)
+        )
+        metrics["video_classifier_held_out_accuracy"] = {
+            k: v for k, v in metadata.items() if k.startswith("accuracy")
+        }
+        metrics["fvd_note"] = (
+            "Frechet distance on swgen's small moving-digits 3D-conv classifier: compare swgen "
+            "models with it, not with the SWGAN paper's video FID (another network and data)"
+        )
+    fake_frames, real_frames = (frames_of(c, frames_per_clip) for c in (fake, real))
+    names = ["digits"] + (["inception"] if inception or inception_weights else [])
+    for name in names:
+        options = (
+            {"weights": inception_weights} if name == "inception" and inception_weights else {}
+        )
+        extractor = get_feature_extractor(name, **options)
+        count = len(fake_frames) if name == "digits" else min(len(fake_frames), inception_n or n)
+        metrics[f"frame_fid_{name}"] = fid(
+            extract_features(extractor, real_frames[:count]),
+            extract_features(extractor, fake_frames[:count]),
+        )
+    metrics["frames_per_clip"] = min(frames_per_clip, fake.shape[2])
     return metrics
 
 
@@ -133,7 +186,7 @@ def training_metrics(trainer: Any) -> dict[str, float]:
     latents = trainer.model.sample_latent(n, torch.Generator().manual_seed(seed + 7))
     fake = trainer.generate(latents).cpu()
     data = trainer.data
-    real = data.to_data_space(data.sample(n, seed=seed + 1)).cpu()
+    real = data.to_data_space(trainer.model.real_view(data.sample(n, seed=seed + 1))).cpu()
     metrics: dict[str, float] = {}
     if data.info.kind == "points":
         if hasattr(data, "modes"):
@@ -149,6 +202,13 @@ def training_metrics(trainer: Any) -> dict[str, float]:
         return metrics
     from swgen.metrics import extract_features, fid, get_feature_extractor, multiscale_swd
 
+    if data.info.kind == "video":
+        from swgen.metrics.video import frames_of
+
+        frames = [frames_of(c, 4) for c in (real, fake)]
+        extractor = get_feature_extractor("digits")
+        metrics["frame_fid_digits"] = fid(*(extract_features(extractor, f) for f in frames))
+        return metrics
     if data.info.image_size >= 16:
         metrics["multiscale_swd"] = multiscale_swd(real, fake, seed=seed)["mean"]
     classifier = CLASSIFIER_FOR.get(trainer.config.data.name.lower())
@@ -161,6 +221,21 @@ def training_metrics(trainer: Any) -> dict[str, float]:
 
         metrics[f"recognised_{classifier}"] = recognised_share(fake, classifier)
     return metrics
+
+
+def stage_note(run: TrainedRun) -> dict[str, Any]:
+    """For a model that grows: where it stands, and that the metrics are taken there."""
+    stage = run.model.stage()
+    if not stage:
+        return {}
+    if stage.get("grown", True):
+        note = "the model has grown to the data's full resolution"
+    else:
+        note = (
+            f"metrics evaluate the current resolution {stage.get('resolution')}: real data are "
+            "downsampled (and faded) the way the model sees them, both upsampled to the data size"
+        )
+    return {"stage": stage, "stage_note": note}
 
 
 def evaluate_run(
@@ -184,6 +259,8 @@ def evaluate_run(
     started = time.perf_counter()
     if run.data.info.kind == "points":
         metrics = evaluate_points(run, n, seed)
+    elif run.data.info.kind == "video":
+        metrics = evaluate_video(run, n, seed, inception, inception_weights, inception_n)
     else:
         metrics = evaluate_images(run, n, seed, inception, inception_weights, inception_n)
     result = {
@@ -193,6 +270,7 @@ def evaluate_run(
         "n": n,
         "seed": seed,
         "weights": "ema" if run.config.train.ema_decay > 0 else "raw",
+        **stage_note(run),
         "metrics": metrics,
         "seconds": round(time.perf_counter() - started, 2),
     }

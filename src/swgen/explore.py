@@ -59,6 +59,8 @@ def explore(run: TrainedRun, out_dir: str | Path, seed: int = 0, steps: int = 9)
     )
     for name, latents in codes.items():
         samples = run.generate(latents).cpu()
+        if samples.dim() == 5:  # video: strips of each clip's middle frame
+            samples = samples[:, :, samples.shape[2] // 2]
         if real is None:
             columns = len(latents) if name in ("fixed_codes", "one_hot") else steps
             picture = image_grid(samples, columns=columns)

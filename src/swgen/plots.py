@@ -1,4 +1,4 @@
-"""Pictures of samples with Pillow alone: image grids, strips and 2D scatter plots."""
+"""Pictures of samples with Pillow alone: image grids, strips, animated GIFs, 2D scatter plots."""
 
 from __future__ import annotations
 
@@ -32,6 +32,30 @@ def image_grid(images: Tensor, columns: int | None = None, padding: int = 2) -> 
         left = padding + (index % columns) * (width + padding)
         canvas[top : top + height, left : left + width] = pixels[index]
     return Image.fromarray(canvas[..., 0] if channels == 1 else canvas)
+
+
+def frame_strips(clips: Tensor, max_frames: int | None = None, padding: int = 2) -> Image.Image:
+    """(N, C, T, H, W) clips in [0, 1] as one picture: a row per clip, a column per frame.
+
+    ``max_frames`` keeps that many frames spread evenly over the clip (all by default).
+    """
+    frames = clips.shape[2]
+    keep = list(range(frames))
+    if max_frames is not None and frames > max_frames:
+        keep = [round(i * (frames - 1) / (max_frames - 1)) for i in range(max_frames)]
+    tiles = clips[:, :, keep].permute(0, 2, 1, 3, 4).flatten(end_dim=1)  # clip-major order
+    return image_grid(tiles, columns=len(keep), padding=padding)
+
+
+def save_gif(clips: Tensor, path: Path, columns: int | None = None, duration_ms: int = 100) -> None:
+    """(N, C, T, H, W) clips in [0, 1] as an animated GIF: frame t is the grid of every clip's
+    frame t (Pillow writes GIFs; no extra dependency). Loops forever."""
+    pictures = [image_grid(clips[:, :, t], columns=columns) for t in range(clips.shape[2])]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pictures[0].save(
+        path, save_all=True, append_images=pictures[1:], duration=duration_ms, loop=0,
+        optimize=False,
+    )  # fmt: skip
 
 
 def scatter_plot(

@@ -1,9 +1,11 @@
 """Datasets, each registered by name in ``swgen.registry.DATASETS``; ``build_dataset`` picks one.
 
 Registered: ``digits`` (default, bundled with scikit-learn), ``mnist`` and ``fashion-mnist`` (IDX
-files), ``folder`` (any folder of images), and the 2D toys ``gaussians8``, ``gaussians25`` and
-``swissroll``. Nothing is ever downloaded. A new dataset is one file with a factory
-``@DATASETS.register("name") def f(config: DataConfig) -> DataSource``, imported below.
+files), ``folder`` (any folder of images), the video datasets ``moving-digits`` (generated from the
+bundled digits) and ``video-folder`` (GIF/MP4/AVI files or frame folders), and the 2D toys
+``gaussians8``, ``gaussians25`` and ``swissroll``. Nothing is ever downloaded. A new dataset is
+one file with a factory ``@DATASETS.register("name") def f(config: DataConfig) -> DataSource``,
+imported below.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from swgen.data import digits, folder, mnist, toy  # noqa: F401  (registers the datasets)
+from swgen.data import digits, folder, mnist, moving_digits, toy, video_folder  # noqa: F401  (registers the datasets)
 from swgen.data.base import DataConfig, DataInfo, DataSource, step_generator
 from swgen.data.folder import FolderImages, load_folder
 from swgen.data.idx import read_idx, write_idx

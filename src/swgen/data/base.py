@@ -24,6 +24,8 @@ class DataConfig:
     image_size: int = 32  # images are resized (and centre-cropped) to this size
     channels: int | None = None  # None keeps the dataset's own (1 for digits/MNIST, 3 for folders)
     limit: int | None = None  # use only the first ``limit`` samples of a finite dataset
+    frames: int = 16  # video: frames per clip
+    frame_stride: int = 1  # video folders: keep every ``frame_stride``-th frame of a video
 
 
 @dataclass(frozen=True)
@@ -32,18 +34,35 @@ class DataInfo:
 
     ``kind == "points"``: ``shape == (d,)``, values in data coordinates.
     ``kind == "images"``: ``shape == (C, H, W)``, values in [-1, 1].
+    ``kind == "video"``: ``shape == (C, T, H, W)`` (T frames), values in [-1, 1].
+
+    Kinds are data, not classes: a new kind (labels, domains, pairs) adds a value here and the
+    fields it needs, and each model checks the kinds it can train on.
     """
 
-    kind: Literal["points", "images"]
+    kind: Literal["points", "images", "video"]
     shape: tuple[int, ...]
 
     @property
+    def is_pixels(self) -> bool:
+        """Images or video: channels first, values in [-1, 1]."""
+        return self.kind in ("images", "video")
+
+    @property
     def channels(self) -> int:
-        return self.shape[0] if self.kind == "images" else 0
+        return self.shape[0] if self.is_pixels else 0
 
     @property
     def image_size(self) -> int:
-        return self.shape[-1] if self.kind == "images" else 0
+        """Width of an image or frame (0 for points)."""
+        return self.shape[-1] if self.is_pixels else 0
+
+    @property
+    def frames(self) -> int:
+        """Frames per clip (1 for images, 0 for points)."""
+        if self.kind == "video":
+            return self.shape[1]
+        return 1 if self.kind == "images" else 0
 
 
 # ``step_generator(seed, SAMPLE_STREAM, ...)`` draws ``DataSource.sample`` reference sets: a stream
@@ -80,8 +99,8 @@ class DataSource(ABC):
         """``n`` real samples (float32, model space), e.g. as the reference set of a metric."""
 
     def to_data_space(self, x: Tensor) -> Tensor:
-        """Model-space samples to what users save: images in [0, 1], points unchanged."""
-        if self.info.kind == "images":
+        """Model-space samples to what users save: images and video in [0, 1], points unchanged."""
+        if self.info.is_pixels:
             return ((x + 1) / 2).clamp(0, 1)
         return x
 

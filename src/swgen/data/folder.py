@@ -52,6 +52,11 @@ def load_square_image(path: Path, size: int, mode: str) -> np.ndarray:
     """
     with Image.open(path) as opened:
         image = ImageOps.exif_transpose(opened).convert(mode)
+    return square_crop(image, size)
+
+
+def square_crop(image: Image.Image, size: int) -> np.ndarray:
+    """``image`` with its shorter side resized (PIL bicubic) to ``size``, centre-cropped."""
     width, height = image.size
     scale = size / min(width, height)
     new_size = (max(size, round(width * scale)), max(size, round(height * scale)))

@@ -22,21 +22,23 @@ from swgen.errors import UserError
 
 
 class InMemoryImages(DataSource):
-    """A finite image dataset: ``images`` is uint8 (N, C, H, W), served as float32 in [-1, 1]."""
+    """A finite image or video dataset: ``images`` is uint8 (N, C, H, W) or (N, C, T, H, W)
+    (video clips), served as float32 in [-1, 1]."""
 
     _cached_epochs = 4  # a batch spans at most two epochs; keep a few for sample() too
 
     def __init__(self, name: str, images: Tensor, labels: Tensor | None = None) -> None:
-        if images.dtype != torch.uint8 or images.dim() != 4:
+        if images.dtype != torch.uint8 or images.dim() not in (4, 5):
             raise ValueError(
-                f"images must be uint8 (N, C, H, W), got {images.dtype} {images.shape}"
+                f"images must be uint8 (N, C, H, W) or clips (N, C, T, H, W), got {images.dtype} "
+                f"{images.shape}"
             )
         if len(images) == 0:
             raise UserError(f"dataset {name!r} has no samples")
         self.name = name
         self.images = images.contiguous()
         self.labels = labels
-        self.info = DataInfo("images", tuple(images.shape[1:]))
+        self.info = DataInfo("images" if images.dim() == 4 else "video", tuple(images.shape[1:]))
         self._permutations: OrderedDict[tuple[int, ...], Tensor] = OrderedDict()
 
     def __len__(self) -> int:
@@ -54,7 +56,8 @@ class InMemoryImages(DataSource):
         return self._gather(torch.arange(n), seed, SAMPLE_STREAM)
 
     def describe(self) -> str:
-        return f"{self.name}: {len(self)} images of shape {tuple(self.info.shape)}"
+        what = "images" if self.info.kind == "images" else "clips (C, T, H, W)"
+        return f"{self.name}: {len(self)} {what} of shape {tuple(self.info.shape)}"
 
     def _gather(self, positions: Tensor, seed: int, *stream: int) -> Tensor:
         """Samples at ``positions`` of the epoch sequence (``stream`` selects another shuffle)."""

@@ -4,13 +4,17 @@
 (dual SWD blocks, Algorithm 4 of Wu et al. 2019) and ``swae`` (primal SWD blocks, Algorithm 2);
 the baselines of the SWGAN paper's comparison: ``wae`` (MMD or latent GAN penalty), ``ae-idt``
 (auto-encoder + iterative distribution transfer), ``ctgan`` (WGAN-GP + consistency term) and
-``swg`` (sliced Wasserstein distance on discriminator features).
+``swg`` (sliced Wasserstein distance on discriminator features); progressive growing (Karras et
+al. 2018) with the WGAN-GP or the SWGAN critic: ``pg-wgan`` and ``pg-swgan``, and their 3-D
+convolutional versions for video, ``pg-wgan-3d`` and ``pg-swgan-3d``.
 """
 
 from swgen.models import (  # noqa: F401  (registers the models)
     ae_idt,
     ctgan,
     gan,
+    progressive,
+    progressive_3d,
     swae,
     swg,
     swgan,

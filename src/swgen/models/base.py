@@ -13,7 +13,15 @@ so adding a model never means touching the engine:
 * ``ema_modules``: the names of sub-modules whose weights the engine averages (default the
   ``generator``), used for sampling,
 * ``paper_architecture``: the image networks of the model's paper, which
-  ``model.architecture=paper`` picks (``swgen.nn.ARCHITECTURES``).
+  ``model.architecture=paper`` picks (``swgen.nn.ARCHITECTURES``),
+* optionally ``batch_size(configured)``: the global rows of each real batch of the next step
+  (default ``train.batch_size``; progressive growing picks one per resolution from its state),
+  ``real_view(real)``: real samples as the model currently learns them (default unchanged;
+  progressive growing shows them at its current resolution, so metrics compare like with like)
+  and ``stage()``: a dict saying which part of that the model is at (written into eval.json).
+
+A model that changes over training (progressive growing's phase) keeps that state in buffers, so
+it is saved in checkpoints with the weights and the engine never learns its name.
 
 Inside ``train_step`` a model calls ``self.optimize(loss, optimizer)`` for each update; the engine
 installs the backward pass (mixed precision scaling) and the gradient all-reduce of multi-process
@@ -72,6 +80,18 @@ class GenerativeModel(nn.Module):
     def generate(self, z: Tensor) -> Tensor:
         """Map latent codes to samples in model space (images in [-1, 1])."""
         return self.generator(z)
+
+    def batch_size(self, configured: int) -> int:
+        """Global rows of each real batch of the next ``train_step`` (default: ``configured``)."""
+        return configured
+
+    def real_view(self, real: Tensor) -> Tensor:
+        """Real samples (model space) as the model currently learns them; unchanged by default."""
+        return real
+
+    def stage(self) -> dict[str, Any]:
+        """What part of the data the model is at now (empty unless it grows, e.g. a resolution)."""
+        return {}
 
     def sample_latent(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """Latent codes of the prior, N(0, I) unless a model says otherwise."""

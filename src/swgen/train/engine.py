@@ -28,7 +28,7 @@ from swgen.data import build_dataset
 from swgen.data.base import DataSource
 from swgen.errors import UserError
 from swgen.models.base import GenerativeModel
-from swgen.plots import image_grid, save_picture, scatter_plot
+from swgen.plots import frame_strips, image_grid, save_picture, scatter_plot
 from swgen.registry import MODELS
 from swgen.train.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, restore_model
 from swgen.train.ema import ExponentialMovingAverage
@@ -233,10 +233,18 @@ class Trainer:
     def _real_batch(self, step: int) -> Tensor:
         """The real batches of generator step ``step``: this process's rows of each."""
         per_step = self.model.batches_per_step
+        # A model may size its batches from its own state (progressive growing's minibatch per
+        # resolution); the batch stays a pure function of (seed, step, model state).
+        size = self.model.batch_size(self.config.train.batch_size)
+        if size % self.world_size:
+            raise UserError(
+                f"{self.config.model_name} asks for batches of {size}, which do not split over "
+                f"{self.world_size} processes; choose sizes that are multiples of the process count"
+            )
         batches = [
             self.data.batch(
                 step * per_step + index,
-                self.config.train.batch_size,
+                size,
                 self.config.train.seed,
                 self.rank,
                 self.world_size,
@@ -350,6 +358,8 @@ class Trainer:
         samples = self.generate(self.grid_latents).cpu()
         if self.data.info.kind == "images":
             picture = image_grid(samples)
+        elif self.data.info.kind == "video":
+            picture = frame_strips(samples[:16])  # a row of frames per clip
         else:
             real = self.data.to_data_space(
                 self.data.sample(len(samples) * 8, seed=self.config.train.seed)

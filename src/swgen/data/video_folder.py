@@ -1,0 +1,145 @@
+"""``video-folder``: clips from a folder of videos or of frame folders.
+
+Each entry directly under ``data.path`` is one video: a GIF (read with Pillow), an MP4, AVI,
+MOV, MKV or WebM file (read with imageio through PyAV, the optional extra
+``pip install swgen[video]``), or a sub-folder of numbered frames (PNG/JPEG/..., in natural
+order: ``2.png`` before ``10.png``). Every ``data.frame_stride``-th frame is kept, each frame is
+resized (PIL bicubic, shorter side to ``data.image_size``) and centre-cropped, and the video is
+cut into consecutive, non-overlapping clips of ``data.frames`` frames (the leftover tail is
+dropped). Entries are read in sorted order, so ``data.limit`` (a number of clips) keeps the same
+clips on every machine. Unreadable entries are skipped with one warning; a folder without any
+readable clip, or whose videos are all shorter than ``data.frames``, is a one-line error.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageSequence
+
+from swgen.data.base import DataConfig
+from swgen.data.folder import IMAGE_SUFFIXES, image_files, square_crop
+from swgen.data.memory import InMemoryImages, check_image_size, image_channels, take_limit
+from swgen.errors import UserError
+from swgen.registry import DATASETS
+
+GIF_SUFFIXES = frozenset({".gif"})
+MOVIE_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm"})
+
+
+class VideoUnavailable(Exception):
+    """A movie file needs the optional reader (imageio + PyAV), which is not installed."""
+
+
+def natural_key(path: Path) -> list[object]:
+    """Sort key reading runs of digits as numbers: frame2 < frame10."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
+
+
+def read_frames(entry: Path, size: int, mode: str, stride: int) -> list[np.ndarray]:
+    """Every ``stride``-th frame of one video entry, square-cropped to ``size`` in PIL ``mode``."""
+    if entry.is_dir():
+        paths = sorted(image_files(entry), key=natural_key)[::stride]
+        frames = []
+        for path in paths:
+            with Image.open(path) as image:
+                frames.append(square_crop(image.convert(mode), size))
+        return frames
+    suffix = entry.suffix.lower()
+    if suffix in GIF_SUFFIXES:
+        with Image.open(entry) as image:
+            pictures = [frame.convert(mode) for frame in ImageSequence.Iterator(image)]
+        return [square_crop(picture, size) for picture in pictures[::stride]]
+    try:
+        import imageio.v3 as iio
+    except ImportError:
+        raise VideoUnavailable from None
+    frames = []
+    for index, array in enumerate(iio.imiter(entry, plugin="pyav")):
+        if index % stride == 0:
+            frames.append(square_crop(Image.fromarray(np.asarray(array)).convert(mode), size))
+    return frames
+
+
+def video_entries(folder: Path) -> list[Path]:
+    """The entries of ``folder`` that may hold a video, sorted by name."""
+    suffixes = GIF_SUFFIXES | MOVIE_SUFFIXES
+    return sorted(
+        (p for p in folder.iterdir() if p.is_dir() or p.suffix.lower() in suffixes),
+        key=natural_key,
+    )
+
+
+def load_video_folder(folder: str | Path, config: DataConfig) -> InMemoryImages:
+    """All clips of ``folder`` as one in-memory dataset (see the module docstring)."""
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise UserError(f"video folder '{folder}' does not exist or is not a folder")
+    size = check_image_size(config)
+    mode = "L" if image_channels(config, 3) == 1 else "RGB"
+    length, stride = config.frames, config.frame_stride
+    for key, value in (("frames", length), ("frame_stride", stride)):
+        if not isinstance(value, int) or value < 1:
+            raise UserError(f"data.{key} must be a positive integer, got {value!r}")
+    entries = [e for e in video_entries(folder) if not e.is_dir() or any(
+        p.suffix.lower() in IMAGE_SUFFIXES for p in e.iterdir())]  # fmt: skip
+    clips: list[np.ndarray] = []
+    unreadable, missing_reader, longest = 0, 0, 0
+    wanted = None if config.limit is None else take_limit(config, 1 << 62)
+    for entry in entries:
+        if wanted is not None and len(clips) >= wanted:
+            break
+        try:
+            frames = read_frames(entry, size, mode, stride)
+        except VideoUnavailable:
+            missing_reader += 1
+            continue
+        except (OSError, SyntaxError, ValueError, RuntimeError, Image.DecompressionBombError):
+            unreadable += 1
+            continue
+        if not frames:
+            unreadable += 1
+            continue
+        longest = max(longest, len(frames))
+        for start in range(0, len(frames) - length + 1, length):
+            clips.append(np.stack(frames[start : start + length]))
+    if wanted is not None:
+        clips = clips[:wanted]
+    hint = (
+        f"; {missing_reader} MP4/AVI file(s) need the video extra (pip install swgen[video])"
+        if missing_reader
+        else ""
+    )
+    if not clips:
+        if longest:
+            raise UserError(
+                f"video folder '{folder}': every clip is shorter than data.frames={length} "
+                f"(the longest has {longest} frames at data.frame_stride={stride}); lower "
+                "data.frames or data.frame_stride"
+            )
+        raise UserError(
+            f"video folder '{folder}' has no readable clip (checked {len(entries)} entries, "
+            f"{unreadable} unreadable{hint}); give GIF/MP4/AVI files or folders of numbered frames"
+        )
+    if unreadable or missing_reader:
+        warnings.warn(
+            f"video folder '{folder}': skipped {unreadable + missing_reader} entries{hint}",
+            stacklevel=2,
+        )
+    stacked = torch.from_numpy(np.stack(clips))  # (N, T, H, W) or (N, T, H, W, 3)
+    pixels = stacked.unsqueeze(1) if mode == "L" else stacked.permute(0, 4, 1, 2, 3)
+    return InMemoryImages("video-folder", pixels.contiguous())
+
+
+@DATASETS.register("video-folder")
+def video_folder(config: DataConfig) -> InMemoryImages:
+    if not config.path:
+        raise UserError(
+            "dataset 'video-folder' needs data.path, a folder of GIF/MP4/AVI files or of "
+            "frame folders"
+        )
+    return load_video_folder(config.path, config)
