@@ -45,7 +45,7 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
                 ["model.n_critic=4", "train.lr_schedule=linear", "train.lr_decay_start=0.5"],
             ),
             (
-                "n_critic 2, 1800 steps, linear decay from half-way",
+                "new preset: n_critic 2, 1800 steps, linear decay from half-way",
                 1800,
                 ["model.n_critic=2", "train.lr_schedule=linear", "train.lr_decay_start=0.5"],
             ),
