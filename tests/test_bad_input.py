@@ -39,7 +39,7 @@ def assert_one_line(code, err, pattern):
         (["train.batch_size=big"], "config key 'train.batch_size' must be int"),
         (["model.lambda1=strong"], "config key 'model.lambda1' must be float"),
         (["--device", "tpu"], "unknown device 'tpu'"),
-        (["train.batch_size=0"], "train.batch_size must be a positive integer"),
+        (["train.batch_size=0"], "config key 'train.batch_size' is 0; it must be between 1"),
     ],
 )
 def test_bad_names_keys_and_types(tmp_path, capsys, arguments, pattern):

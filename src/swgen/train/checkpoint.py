@@ -1,8 +1,17 @@
-"""Reading checkpoints back: validation with one-line errors, and trained runs for sampling."""
+"""Reading checkpoints back: validation with one-line errors, and trained runs for sampling.
+
+A checkpoint is read with ``torch.load(weights_only=True)``: torch's restricted unpickler accepts
+tensors and plain containers (dict, list, tuple, str, int, float, bool, None) and nothing else,
+so a crafted ``last.pt`` cannot run code through ``--resume``, ``sample``, ``eval`` or
+``explore``. Everything swgen saves is of those kinds (RNG states are byte tensors, optimiser
+states are tensors and numbers, the config is a nested dict), so checkpoints of every swgen
+version load this way.
+"""
 
 from __future__ import annotations
 
 import pickle
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +28,25 @@ CHECKPOINT_FORMAT = "swgen-checkpoint-1"
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Load a checkpoint on the CPU, refusing files that are not swgen checkpoints."""
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise UserError(f"checkpoint '{path}' does not exist; train the run first") from None
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, OSError):
+    except pickle.UnpicklingError as error:
+        if "weights only" not in str(error).lower():
+            raise UserError(
+                f"checkpoint '{path}' is unreadable (corrupt or not a torch file); "
+                "restore it from a backup or train the run again"
+            ) from None
+        # The restricted unpickler met something other than tensors and plain containers: a
+        # crafted file, or another program's. Never retry with weights_only=False.
+        found = re.search(r"(?:global|GLOBAL) ([\w.]+)", str(error))
+        raise UserError(
+            f"checkpoint '{path}' holds objects other than tensors and plain values"
+            f"{f' ({found.group(1)})' if found else ''}; swgen refuses to load it, since "
+            "unpickling them can run code (swgen never writes them): train the run again, or "
+            "convert a file you trust as the README's 'Reliability' section shows"
+        ) from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, UnicodeError):
         raise UserError(
             f"checkpoint '{path}' is unreadable (corrupt or not a torch file); "
             "restore it from a backup or train the run again"
@@ -38,14 +62,17 @@ def restore_model(
     model: GenerativeModel, state: dict[str, Any], model_name: str, path: Path
 ) -> None:
     """Load weights, or explain why they do not fit (another model, other sizes)."""
-    if state["model_name"] != model_name:
+    if state.get("model_name") != model_name:
+        # config.yaml and the checkpoint beside it disagree: the folder was edited by hand (a
+        # checkpoint copied in from another run), so no flag can make them fit again.
         raise UserError(
-            f"checkpoint '{path}' belongs to model '{state['model_name']}', not '{model_name}'; "
-            f"resume with --model {state['model_name']} or start a new run with --out"
+            f"checkpoint '{path}' belongs to model '{state.get('model_name')}', not "
+            f"'{model_name}' as the run's config.yaml says; put back the checkpoint of this run, "
+            "or train a new run with --out"
         )
     try:
         model.load_state_dict(state["model"])
-    except RuntimeError:
+    except (RuntimeError, KeyError, TypeError, AttributeError):
         raise UserError(
             f"checkpoint '{path}' does not fit the configured {model_name} (network sizes differ); "
             "resume with the config saved in the run folder"
