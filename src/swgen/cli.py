@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import typing
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -136,8 +137,11 @@ def _eval(args: argparse.Namespace) -> None:
 
 def _config(args: argparse.Namespace) -> None:
     from swgen.config import describe, resolve
+    from swgen.data import DATASETS
 
     flags = {"model.name": args.model, "data.name": args.data}
+    if args.data is not None and not Path(args.data).expanduser().is_dir():
+        DATASETS.get(args.data)  # an unknown name fails here, with the registered names
     print(describe(resolve(flags=flags)))
 
 
@@ -150,8 +154,16 @@ def _list(args: argparse.Namespace) -> None:
     print("datasets:", " ".join(DATASETS.names()), "(or the path of an image folder)")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is a one-line ``UserError`` like every other bad input
+    (argparse itself prints the whole usage block before its message)."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        raise UserError(f"{message}; see '{self.prog} --help'")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="swgen", description="Sliced Wasserstein generative models and their baselines."
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -223,15 +235,16 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:  #
 def main(argv: Sequence[str] | None = None) -> int:
     warnings.formatwarning = _one_line_warning
     parser = build_parser()
-    # Overrides may stand between options (``--data x train.steps=5 --seed 1``), which argparse's
-    # trailing positional cannot take: collect the leftovers that look like KEY=VALUE.
-    args, leftovers = parser.parse_known_args(argv)
-    strays = [item for item in leftovers if "=" not in item or item.startswith("-")]
-    if strays or (leftovers and args.command != "train"):
-        parser.error(f"unrecognized arguments: {' '.join(strays or leftovers)}")
-    if args.command == "train":
-        args.overrides = [*args.overrides, *leftovers]
+    args = argparse.Namespace(command="")
     try:
+        # Overrides may stand between options (``--data x train.steps=5 --seed 1``), which
+        # argparse's trailing positional cannot take: collect the leftovers like KEY=VALUE.
+        args, leftovers = parser.parse_known_args(argv)
+        strays = [item for item in leftovers if "=" not in item or item.startswith("-")]
+        if strays or (leftovers and args.command != "train"):
+            parser.error(f"unrecognized arguments: {' '.join(strays or leftovers)}")
+        if args.command == "train":
+            args.overrides = [*args.overrides, *leftovers]
         args.handler(args)
     except UserError as error:
         print(f"swgen: {error}", file=sys.stderr)

@@ -311,7 +311,7 @@ class Range:
 
 SEED_RANGE = Range(0, 2**32 - 1)  # batches and noise streams mix the low 32 bits of the seed
 SIZE = Range(1, 2**16)  # network sizes; beyond this a model cannot be built in memory anyway
-COUNT = Range(1, 2**40)
+COUNT = Range(1, 10**12)
 WEIGHT = Range(0, 1e6)  # loss weights and margins: 0 turns a term off
 RATE = Range(0, 1, low_open=True)  # learning rates
 FRACTION = Range(0, 1, high_open=True)  # probabilities, Adam betas, EMA decays
@@ -328,7 +328,7 @@ RANGES: dict[str, Range] = {
     "sample_every": COUNT,
     "checkpoint_every": COUNT,
     "grid_size": Range(1, 4096),
-    "eval_every": Range(0, 2**40),
+    "eval_every": Range(0, 10**12),
     "eval_samples": Range(2, 2**24),
     # data:
     "image_size": Range(1, 4096),

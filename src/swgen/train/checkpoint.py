@@ -55,6 +55,13 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         raise UserError(
             f"'{path}' is not a swgen checkpoint; give the run folder 'swgen train' made"
         )
+    expected = {"model_name": str, "step": int, "model": dict, "optimizers": dict}
+    damaged = [key for key, kind in expected.items() if not isinstance(state.get(key), kind)]
+    if damaged or (state.get("ema") is not None and not isinstance(state["ema"], dict)):
+        raise UserError(
+            f"checkpoint '{path}' is damaged (missing or wrong {', '.join(damaged) or 'ema'}); "
+            "restore it from a backup or train the run again"
+        )
     return state
 
 
@@ -108,6 +115,14 @@ def load_trained(run_dir: str | Path, device: str = "cpu", use_ema: bool = True)
     from swgen.data import build_dataset
     from swgen.train.run_folder import RunFolder
 
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        torch.empty(0, device=device)
+    except (RuntimeError, ValueError, AssertionError):
+        raise UserError(
+            f"device {device!r} is not available here; use --device cpu (or auto, cuda, cuda:N)"
+        ) from None
     folder = RunFolder(run_dir)
     folder.require_existing()
     config = resolve(base=load_yaml(folder.config))
@@ -119,8 +134,12 @@ def load_trained(run_dir: str | Path, device: str = "cpu", use_ema: bool = True)
     model = MODELS.get(config.model_name)(config.model, data.info)
     restore_model(model, state, config.model_name, folder.checkpoint)
     if use_ema and state.get("ema"):
-        for name, values in state["ema"]["shadow"].items():
-            getattr(model, name).load_state_dict(values)
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            for name, values in state["ema"]["shadow"].items():
+                getattr(model, name).load_state_dict(values)
+        except (KeyError, AttributeError, RuntimeError, TypeError):
+            raise UserError(
+                f"checkpoint '{folder.checkpoint}' has damaged EMA weights; sample with --no-ema "
+                "or restore the checkpoint from a backup"
+            ) from None
     return TrainedRun(model=model.to(device), data=data, config=config, step=int(state["step"]))
