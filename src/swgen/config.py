@@ -88,6 +88,8 @@ DEFAULT_MODEL = "swgan"
 def load_yaml(path: str | Path) -> dict[str, Any]:
     """Read a config file; a missing or malformed file is a user error."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"config file '{path}' is a folder; give the path of a YAML file")
     if not path.is_file():
         raise UserError(f"config file '{path}' does not exist; give the path of a YAML file")
     try:

@@ -32,17 +32,18 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise UserError(f"checkpoint '{path}' does not exist; train the run first") from None
     except pickle.UnpicklingError as error:
-        if "weights only" not in str(error).lower():
+        found = re.search(r"(?:global|GLOBAL) ([\w.]+)", str(error))
+        if "weights only" not in str(error).lower() or found is None:
+            # Not a pickle of objects at all (random or cut bytes): nothing to refuse, just bad.
             raise UserError(
                 f"checkpoint '{path}' is unreadable (corrupt or not a torch file); "
                 "restore it from a backup or train the run again"
             ) from None
         # The restricted unpickler met something other than tensors and plain containers: a
         # crafted file, or another program's. Never retry with weights_only=False.
-        found = re.search(r"(?:global|GLOBAL) ([\w.]+)", str(error))
         raise UserError(
             f"checkpoint '{path}' holds objects other than tensors and plain values"
-            f"{f' ({found.group(1)})' if found else ''}; swgen refuses to load it, since "
+            f" ({found.group(1)}); swgen refuses to load it, since "
             "unpickling them can run code (swgen never writes them): train the run again, or "
             "convert a file you trust as the README's 'Reliability' section shows"
         ) from None

@@ -108,6 +108,10 @@ class RunFolder:
 
     def require_existing(self, checkpoint: bool = True) -> None:
         """Fail with a one-line hint unless this is a run folder (with a checkpoint, if asked)."""
+        if self.root.exists() and not self.root.is_dir():
+            raise UserError(
+                f"'{self.root}' is a file, not a run folder; give a folder made by 'swgen train'"
+            )
         if not self.root.is_dir():
             raise UserError(
                 f"run folder '{self.root}' does not exist; give a folder made by 'swgen train'"
