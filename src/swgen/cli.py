@@ -247,7 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.overrides = [*args.overrides, *leftovers]
         args.handler(args)
     except UserError as error:
-        print(f"swgen: {error}", file=sys.stderr)
+        # One line even when the message quotes user text holding a line break.
+        print(f"swgen: {str(error).replace(chr(10), ' ')}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         # Training turns Ctrl-C into Interrupted (with what was saved); this is another command.

@@ -24,6 +24,7 @@ import difflib
 import inspect
 import io
 import math
+import re
 import textwrap
 import tokenize
 import types
@@ -150,6 +151,8 @@ def _unknown(what: str, name: Any, choices: typing.Iterable[str]) -> str:
 
 def _preset(dataset: str) -> dict[str, Any]:
     """The budget shipped for a dataset (``swgen/configs/<dataset>.yaml``), if there is one."""
+    if not re.fullmatch(r"[\w-]+", dataset):  # a path or odd text: no preset of that name
+        return {}
     resource = resources.files("swgen") / "configs" / f"{dataset.lower()}.yaml"
     if not resource.is_file():
         return {}
@@ -187,7 +190,9 @@ def resolve(
         # The dataset decides which preset applies, so look ahead for its final name.
         dataset = DataConfig.name
         for layer, _ in layers:
-            dataset = (layer.get("data") or {}).get("name", dataset)
+            section = layer.get("data")
+            if isinstance(section, dict):  # other shapes fail with their message in _merge
+                dataset = section.get("name", dataset)
         _merge(merged, _preset(str(dataset)), f"the preset for {dataset!r}")
     for layer, origin in layers:
         _merge(merged, layer, origin)
@@ -217,7 +222,7 @@ def to_dataclass(cls: type, values: dict[str, Any], section: str) -> Any:
     checked = {}
     for key, value in values.items():
         if key not in fields:
-            raise UserError(_unknown(f"key '{section}.{key}'", key, fields))
+            raise UserError(_unknown(f"key {f'{section}.{key}'!r}", key, fields))
         checked[key] = _check_type(value, hints[key], f"{section}.{key}")
         check_range(checked[key], key, f"{section}.{key}")
     try:
