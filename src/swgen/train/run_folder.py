@@ -87,7 +87,8 @@ class RunFolder:
                 f"'{self.root}' already holds a trained run; continue it with "
                 f"--resume '{self.root}' or choose another --out"
             )
-        if self.root.is_dir() and any(self.root.iterdir()):
+        # Empty sub-folders are what a kill right after create() leaves: nothing to lose there.
+        if self.root.is_dir() and any(path.is_file() for path in self.root.rglob("*")):
             what = "a swgen run" if self.config.is_file() else "files"
             raise UserError(
                 f"'{self.root}' already exists and holds {what}; choose a new folder for --out"
