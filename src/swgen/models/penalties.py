@@ -11,10 +11,13 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import Tensor, nn
 
+from swgen.models.base import per_sample_noise
+
 
 def interpolate(real: Tensor, fake: Tensor) -> Tensor:
     """``x_hat = (1 - mu) x + mu x_fake`` with ONE ``mu ~ U[0, 1]`` per sample (row)."""
-    mu = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype)
+    ones = [1] * (real.dim() - 1)
+    mu = per_sample_noise(real.shape[0], *ones, uniform=True, device=real.device, dtype=real.dtype)
     return (1 - mu) * real + mu * fake
 
 

@@ -36,7 +36,7 @@ from swgen.config import RunConfig
 from swgen.data import build_dataset
 from swgen.data.base import DataSource
 from swgen.errors import Interrupted, UserError
-from swgen.models.base import GenerativeModel
+from swgen.models.base import GenerativeModel, set_noise_shard
 from swgen.plots import image_grid, save_picture, scatter_plot
 from swgen.registry import MODELS
 from swgen.train.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, restore_model
@@ -309,9 +309,13 @@ class Trainer:
         return torch.cat(batches).to(self.accelerator.device, non_blocking=True)
 
     def _seed_noise(self) -> None:
-        """Give each process its own noise stream (unless restored from a checkpoint)."""
+        """Seed the noise stream (unless restored from a checkpoint): one stream shared by all
+        processes for models that draw per-sample noise as rows of the global batch
+        (``shares_noise``), else one stream per process."""
+        set_noise_shard(self.rank, self.world_size)
         if self._restored_rng is None:
-            torch.manual_seed(self.config.train.seed * 1_000_003 + self.rank + 1)
+            offset = 0 if self.model.shares_noise else self.rank
+            torch.manual_seed(self.config.train.seed * 1_000_003 + offset + 1)
         else:
             torch.set_rng_state(self._restored_rng["cpu"])
             if "cuda" in self._restored_rng and torch.cuda.is_available():
