@@ -92,8 +92,11 @@ class RunFolder:
             what = "a swgen run" if self.config.is_file() else "files"
             raise UserError(
                 f"'{self.root}' already exists and holds {what}; choose a new folder for --out"
-                + (f", or continue the run with --resume '{self.root}'" if self.config.is_file()
-                   else "")
+                + (
+                    f", or continue the run with --resume '{self.root}'"
+                    if self.config.is_file()
+                    else ""
+                )
             )
 
     def remove_orphans(self) -> list[Path]:
