@@ -155,7 +155,8 @@ CASES = [
     ("mnist without files", "train --data mnist data.path={d}/user", "mnist"),
     # --- train: run folders -----------------------------------------------------------------
     ("out over a run", "train --out {d}/run", "already holds a trained run"),
-    ("out over user files", "train --out {d}/user", "already exists and holds a swgen run"),
+    ("out over user files", "train --out {d}/user", "already exists and holds files"),
+    ("out over a stopped run", "train --out {d}/no-ckpt", "continue it with --resume"),
     ("out is a file", "train --out {d}/afile", "is a file, not a folder"),
     ("out under a file", "train --out {d}/afile/run", "cannot create run folder"),
     ("out in /proc", "train --out /proc/swgen-run", "cannot create run folder"),

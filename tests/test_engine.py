@@ -103,3 +103,21 @@ def test_signal_before_the_first_checkpoint_writes_one(tmp_path, capsys):
     assert train(run, "model.signal_at=1", "train.checkpoint_every=100") == 130
     assert "after step 1 of 8; checkpoint written" in capsys.readouterr().err
     assert torch.load(run / "checkpoints" / "last.pt", weights_only=True)["step"] == 1
+
+
+def test_resume_after_a_kill_mid_write(tmp_path, capsys):
+    """What a SIGKILL in the middle of writes leaves: half a metrics line and a temporary
+    checkpoint file. Resuming drops the half line with a warning and removes the temporary."""
+    run = tmp_path / "run"
+    points = ["--data", "gaussians8", "model.width=16", "model.latent_dim=4", "train.batch_size=8"]
+    command = ["train", "--out", str(run), *QUIET, *points, "train.log_every=1", "train.steps=2"]
+    assert main(command) == 0
+    with (run / "metrics.jsonl").open("ab") as stream:
+        stream.write(b'{"step": 3, "loss_crit')
+    orphan = run / "checkpoints" / ".last.pt.k1ll3d"
+    orphan.write_bytes(b"half a checkpoint")
+    with pytest.warns(UserWarning, match="dropped 1 unreadable line"):
+        assert main(["train", "--resume", str(run), *QUIET, "train.steps=4"]) == 0
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    assert [__import__("json").loads(line)["step"] for line in lines] == [1, 2, 3, 4]
+    assert not orphan.exists()

@@ -95,8 +95,12 @@ def test_check_new_refuses_folders_with_content(tmp_path):
     RunFolder(tmp_path / "empty").check_new()
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "config.yaml").write_text("my: own")
-    with pytest.raises(UserError, match="holds a swgen run.*--resume"):
+    with pytest.raises(UserError, match="holds files; choose a new folder for --out"):
         RunFolder(tmp_path / "mine").check_new()
+    (tmp_path / "stopped").mkdir()
+    (tmp_path / "stopped" / "config.yaml").write_text("model: {}\ndata: {}\ntrain: {}\n")
+    with pytest.raises(UserError, match="holds a swgen run .*--resume"):
+        RunFolder(tmp_path / "stopped").check_new()
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "a.png").write_bytes(b"x")
     with pytest.raises(UserError, match="holds files; choose a new folder for --out"):

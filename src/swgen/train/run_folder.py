@@ -89,15 +89,24 @@ class RunFolder:
             )
         # Empty sub-folders are what a kill right after create() leaves: nothing to lose there.
         if self.root.is_dir() and any(path.is_file() for path in self.root.rglob("*")):
-            what = "a swgen run" if self.config.is_file() else "files"
-            raise UserError(
-                f"'{self.root}' already exists and holds {what}; choose a new folder for --out"
-                + (
-                    f", or continue the run with --resume '{self.root}'"
-                    if self.config.is_file()
-                    else ""
+            if self._holds_run_config():
+                raise UserError(
+                    f"'{self.root}' already holds a swgen run (stopped before its first "
+                    f"checkpoint); continue it with --resume '{self.root}' or choose a new folder "
+                    "for --out"
                 )
+            raise UserError(
+                f"'{self.root}' already exists and holds files; choose a new folder for --out"
             )
+
+    def _holds_run_config(self) -> bool:
+        import yaml
+
+        try:
+            content = yaml.safe_load(self.config.read_text(encoding="utf-8"))
+        except (OSError, ValueError, yaml.YAMLError):
+            return False
+        return isinstance(content, dict) and set(content) == {"model", "data", "train"}
 
     def remove_orphans(self) -> list[Path]:
         """Delete temporary files that a kill during an atomic write left behind."""
