@@ -26,8 +26,7 @@ def run(arguments, tmp_path):
 
 # Two processes sum the same products in another order (each rank's half, then the all-reduce
 # of gradients): after 4 steps of Adam SWGAN's runs agree to 2e-7 (losses, relative) and 4e-6
-# (weights); these bounds leave a margin, while a real difference (other noise, other batches, a
-# missing average) moves losses by 1e-2 and more.
+# (weights); the bounds below leave a margin of 25x over that.
 LOSS_RTOL, LOSS_ATOL = 1e-4, 1e-5
 WEIGHT_ATOL = 1e-4
 
