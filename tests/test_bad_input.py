@@ -185,6 +185,6 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, capsys):
     )
     assert_one_line(code, err, "loss_fit is not finite")
     assert "step 3" in err and "at step 5" in err
-    state = torch.load(run / "checkpoints" / "last.pt", weights_only=False)
+    state = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
     assert state["step"] == 3
     assert all(torch.isfinite(v).all() for v in state["model"].values())

@@ -101,5 +101,5 @@ def test_two_process_cli_run_writes_one_run_folder(tmp_path):
     assert [json.loads(line)["step"] for line in lines] == [2, 4]  # written once, by rank 0
     import torch
 
-    state = torch.load(tmp_path / "ddp" / "checkpoints" / "last.pt", weights_only=False)
+    state = torch.load(tmp_path / "ddp" / "checkpoints" / "last.pt", weights_only=True)
     assert state["world_size"] == 2 and len(state["rng"]) == 2
