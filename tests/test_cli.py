@@ -55,7 +55,7 @@ def test_train_writes_a_complete_run_folder(tmp_path):
     assert [r["step"] for r in records(run)] == [2, 4, 6]
     assert all(np.isfinite(r["loss_critic"]) for r in records(run))
     assert any((run / "events").iterdir())
-    assert torch.load(run / "checkpoints" / "last.pt", weights_only=False)["step"] == 6
+    assert torch.load(run / "checkpoints" / "last.pt", weights_only=True)["step"] == 6
 
 
 @pytest.mark.parametrize(("model", "data"), [("swgan", POINTS), ("swae", IMAGES), ("wgan", POINTS)])
@@ -72,8 +72,8 @@ def test_resume_continues_the_same_run(tmp_path, model, data):
     assert len(losses(tmp_path / "split")) == 6
     clock = [r["train_seconds"] for r in records(tmp_path / "split")]
     assert all(b > a > 0 for a, b in zip(clock, clock[1:], strict=False))  # clock kept
-    straight = torch.load(tmp_path / "straight/checkpoints/last.pt", weights_only=False)
-    split = torch.load(tmp_path / "split/checkpoints/last.pt", weights_only=False)
+    straight = torch.load(tmp_path / "straight/checkpoints/last.pt", weights_only=True)
+    split = torch.load(tmp_path / "split/checkpoints/last.pt", weights_only=True)
     for key, value in straight["model"].items():
         assert torch.equal(value, split["model"][key]), key
 

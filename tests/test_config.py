@@ -96,3 +96,55 @@ def test_model_presets_replace_the_dataset_preset_and_foreign_keys_are_dropped()
     video = resolve(flags={"model.name": "pg-wgan-3d"})  # digits preset: its width is not ours
     assert not hasattr(video.model, "width")
     assert resolve(flags={"model.name": "wgan-gp"}).model.width == 16  # still applied
+
+
+def test_every_numeric_key_has_a_range_and_every_key_a_meaning():
+    """A new config key must come with a range rule (if numeric) and a comment on its line,
+    which ``swgen config`` prints: neither can be forgotten."""
+    import dataclasses
+    import typing
+
+    import swgen.models  # noqa: F401
+    from swgen.config import RANGES, TrainConfig, field_meanings
+    from swgen.data.base import DataConfig
+    from swgen.registry import MODELS
+
+    classes = [TrainConfig, DataConfig] + [
+        MODELS.get(name).Config for name in MODELS.names() if not name.startswith("test-")
+    ]
+    for cls in classes:
+        meanings = field_meanings(cls)
+        hints = typing.get_type_hints(cls)
+        for field in dataclasses.fields(cls):
+            assert meanings[field.name], f"{cls.__name__}.{field.name} has no comment"
+            kinds = {hints[field.name], *typing.get_args(hints[field.name])}
+            if kinds & {int, float}:
+                assert field.name in RANGES, f"{cls.__name__}.{field.name} has no range"
+        # The defaults themselves are in range.
+        for field in dataclasses.fields(cls):
+            value = getattr(cls(), field.name)
+            values = value if isinstance(value, tuple) else (value,)
+            rule = RANGES.get(field.name)
+            for item in values:
+                if rule and isinstance(item, (int, float)) and not isinstance(item, bool):
+                    assert rule.holds(item), (cls.__name__, field.name, item)
+
+
+def test_swgen_config_lists_every_key(capsys):
+    import dataclasses
+
+    from swgen.cli import main
+    from swgen.config import TrainConfig
+    from swgen.models.wgan_gp import WGANGPConfig
+
+    assert main(["config", "wgan-gp", "--data", "gaussians8"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    keys = [line.split(":", 1)[0] for line in lines]
+    expected = {f"model.{f.name}" for f in dataclasses.fields(WGANGPConfig)}
+    expected |= {f"train.{f.name}" for f in dataclasses.fields(TrainConfig)}
+    assert expected <= set(keys)
+    assert "train.checkpoint_every: 500  # replace checkpoints/last.pt every N steps" in "\n".join(
+        lines
+    )
+    assert any(line.startswith("model.gp_weight: 10.0  # lambda") for line in lines)
+    assert any(line.startswith("train.batch_size: 256") for line in lines)  # the preset's value

@@ -145,4 +145,17 @@ def test_eval_caps_the_inception_samples(tmp_path, capsys):
     assert capped["fid_digits"] == full["fid_digits"]  # the cap touches Inception only
     capsys.readouterr()
     assert main(["eval", str(run), "--inception", "--inception-n", "1"]) == 2
-    assert "--inception-n must be at least 2" in capsys.readouterr().err
+    assert "--inception-n must be between 2" in capsys.readouterr().err
+
+
+def test_eval_n_beyond_the_dataset_uses_each_real_image_once(tmp_path):
+    """--n 50 on a dataset of 30 images: 50 generated against the 30 real (never repeated), and
+    a warning says so."""
+    run = tmp_path / "run"
+    common = [*QUIET, "train.steps=1", "data.image_size=16", "model.width=8", "data.limit=30"]
+    assert main(["train", "--model", "gan", "--data", "digits", "--out", str(run), *common]) == 0
+    with pytest.warns(UserWarning, match="--n 50 is more than the 30 real samples of digits"):
+        assert main(["eval", str(run), "--n", "50"]) == 0
+    result = json.loads((run / "eval.json").read_text())
+    assert result["n"] == 50 and result["metrics"]["real_n"] == 30
+    assert np.isfinite(result["metrics"]["fid_digits"])

@@ -50,3 +50,61 @@ def test_new_run_folders_never_collide(tmp_path):
     first.create()
     second = RunFolder.new("swgan", "digits", parent=tmp_path)
     assert first.root != second.root
+
+
+def test_append_metrics_writes_whole_lines(tmp_path):
+    folder = RunFolder(tmp_path)
+    folder.append_metrics({"step": 1, "loss": 0.5})
+    folder.append_metrics({"step": 2, "loss": 0.25})
+    assert folder.metrics.read_bytes().count(b"\n") == 2
+    assert folder.metrics.read_bytes().endswith(b"\n")
+
+
+def test_partial_last_metrics_line_is_dropped_with_a_warning(tmp_path):
+    """A kill in the middle of a write leaves half a JSON line; resuming drops it."""
+    folder = RunFolder(tmp_path)
+    for step in (1, 2):
+        folder.append_metrics({"step": step, "loss": 1.0})
+    with folder.metrics.open("ab") as stream:
+        stream.write(b'{"step": 3, "lo')
+    with pytest.warns(UserWarning, match="dropped 1 unreadable line"):
+        folder.truncate_metrics(5)
+    steps = [json.loads(line)["step"] for line in folder.metrics.read_text().splitlines()]
+    assert steps == [1, 2]
+
+
+def test_orphan_temporary_files_are_removed(tmp_path):
+    folder = RunFolder(tmp_path / "run")
+    folder.create()
+    orphans = [
+        folder.checkpoint.parent / ".last.pt.abc123",
+        folder.root / ".metrics.jsonl.xyz",
+        folder.root / ".config.yaml.q",
+    ]
+    for orphan in orphans:
+        orphan.write_bytes(b"half a file")
+    keep = folder.root / "notes.txt"
+    keep.write_text("mine")
+    assert sorted(folder.remove_orphans()) == sorted(orphans)
+    assert not any(orphan.exists() for orphan in orphans) and keep.exists()
+
+
+def test_check_new_refuses_folders_with_content(tmp_path):
+    RunFolder(tmp_path / "fresh").check_new()
+    (tmp_path / "empty").mkdir()
+    RunFolder(tmp_path / "empty").check_new()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "config.yaml").write_text("my: own")
+    with pytest.raises(UserError, match="holds files; choose a new folder for --out"):
+        RunFolder(tmp_path / "mine").check_new()
+    (tmp_path / "stopped").mkdir()
+    (tmp_path / "stopped" / "config.yaml").write_text("model: {}\ndata: {}\ntrain: {}\n")
+    with pytest.raises(UserError, match="holds a swgen run .*--resume"):
+        RunFolder(tmp_path / "stopped").check_new()
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.png").write_bytes(b"x")
+    with pytest.raises(UserError, match="holds files; choose a new folder for --out"):
+        RunFolder(tmp_path / "photos").check_new()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserError, match="is a file"):
+        RunFolder(tmp_path / "file").check_new()

@@ -1,4 +1,4 @@
-"""The ``swgen`` command: train, sample, explore, list.
+"""The ``swgen`` command: train, sample, explore, eval, config, list.
 
 Every user error ends as one line on stderr, ``swgen: <what is wrong>; <what to do>``, and exit
 code 2, without a traceback; nothing already written is lost.
@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import typing
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,18 @@ from pathlib import Path
 from swgen.errors import UserError
 
 EXIT_USER_ERROR = 2
+SEED_MAX = 2**32 - 1  # the seeds of batches and noise streams keep 32 bits
+MAX_SAMPLES = 10_000_000  # samples held in memory at once by 'swgen sample'
+
+
+def _check_seed(seed: int) -> None:
+    if not 0 <= seed <= SEED_MAX:
+        raise UserError(f"--seed must be between 0 and {SEED_MAX}, got {seed}")
+
+
+def _writable(path: Path, what: str) -> UserError:
+    """The error for an output that cannot be written (unwritable, under a file, /proc)."""
+    return UserError(f"cannot write {what} '{path}'; give a path in a writable folder")
 
 
 def _train(args: argparse.Namespace) -> None:
@@ -32,8 +45,11 @@ def _train(args: argparse.Namespace) -> None:
         "train.device": args.device,
     }
     if args.resume is not None:
+        if args.out is not None:
+            raise UserError("give either --resume RUN (continue a run) or --out DIR, not both")
         folder = RunFolder(args.resume)
-        folder.require_existing()
+        # A run stopped before its first checkpoint has nothing to continue: it starts again.
+        folder.require_existing(checkpoint=False)
         saved = load_yaml(folder.config)
         saved_model = str((saved.get("model") or {}).get("name", ""))
         if args.model is not None and args.model.lower() != saved_model.lower():
@@ -47,11 +63,7 @@ def _train(args: argparse.Namespace) -> None:
         config = resolve(args.config, args.overrides, flags)
         if args.out is not None:
             folder = RunFolder(args.out)
-            if folder.checkpoint.exists():
-                raise UserError(
-                    f"'{folder.root}' already holds a trained run; continue it with "
-                    f"--resume '{folder.root}' or choose another --out"
-                )
+            folder.check_new()
         else:
             folder = RunFolder.new(config.model_name, config.data.name)
         trainer = Trainer(config, folder, metric_hooks=[training_metrics])
@@ -76,25 +88,29 @@ def _sample(args: argparse.Namespace) -> None:
         raise UserError(
             f"cannot write samples to '{out}'; give a .png or .npy file name (or .gif for video)"
         )
-    if args.n < 1:
-        raise UserError(f"-n must be at least 1, got {args.n}")
+    if not 1 <= args.n <= MAX_SAMPLES:
+        raise UserError(f"-n must be between 1 and {MAX_SAMPLES}, got {args.n}")
+    _check_seed(args.seed)
     run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
     kind = run.data.info.kind
     if suffix == ".gif" and kind != "video":
         raise UserError(f"'{out}': animated GIFs are for video runs; this run's data are {kind}")
     samples = run.sample(args.n, seed=args.seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".npy":
-        np.save(out, samples.numpy())  # (N, C, T, H, W) for video
-    elif suffix == ".gif":
-        save_gif(samples, out)
-    elif kind == "video":
-        save_picture(frame_strips(samples), out)  # a row of frames per clip
-    elif kind == "images":
-        save_picture(image_grid(samples), out)
-    else:
-        real = run.data.to_data_space(run.data.sample(min(args.n, 2000), seed=args.seed))
-        save_picture(scatter_plot(samples, real), out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".npy":
+            np.save(out, samples.numpy())  # (N, C, T, H, W) for video
+        elif suffix == ".gif":
+            save_gif(samples, out)
+        elif kind == "video":
+            save_picture(frame_strips(samples), out)  # a row of frames per clip
+        elif kind == "images":
+            save_picture(image_grid(samples), out)
+        else:
+            real = run.data.to_data_space(run.data.sample(min(args.n, 2000), seed=args.seed))
+            save_picture(scatter_plot(samples, real), out)
+    except OSError:
+        raise _writable(out, "samples to") from None
     print(f"swgen: wrote {args.n} samples of {run.config.model_name} (step {run.step}) to {out}")
 
 
@@ -102,14 +118,19 @@ def _explore(args: argparse.Namespace) -> None:
     from swgen.explore import explore
     from swgen.train.checkpoint import load_trained
 
+    _check_seed(args.seed)
     run = load_trained(args.run, device=args.device)
-    written = explore(run, args.output, seed=args.seed)
+    try:
+        written = explore(run, args.output, seed=args.seed)
+    except OSError:
+        raise _writable(Path(args.output), "exploration strips into") from None
     print(f"swgen: wrote {len(written)} files to {args.output}")
 
 
 def _eval(args: argparse.Namespace) -> None:
     from swgen.evaluate import evaluate_run
 
+    _check_seed(args.seed)
     result = evaluate_run(
         args.run,
         n=args.n,
@@ -124,6 +145,16 @@ def _eval(args: argparse.Namespace) -> None:
     print(f"swgen: wrote {written} ({result['n']} samples, step {result['step']})")
 
 
+def _config(args: argparse.Namespace) -> None:
+    from swgen.config import describe, resolve
+    from swgen.data import DATASETS
+
+    flags = {"model.name": args.model, "data.name": args.data}
+    if args.data is not None and not Path(args.data).expanduser().is_dir():
+        DATASETS.get(args.data)  # an unknown name fails here, with the registered names
+    print(describe(resolve(flags=flags)))
+
+
 def _list(args: argparse.Namespace) -> None:
     import swgen.data  # noqa: F401  (datasets register on import)
     import swgen.models  # noqa: F401
@@ -133,13 +164,25 @@ def _list(args: argparse.Namespace) -> None:
     print("datasets:", " ".join(DATASETS.names()), "(or the path of an image folder)")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is a one-line ``UserError`` like every other bad input
+    (argparse itself prints the whole usage block before its message)."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        raise UserError(f"{message}; see '{self.prog} --help'")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="swgen", description="Sliced Wasserstein generative models and their baselines."
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train a model (default: swgan on digits)")
+    train = commands.add_parser(
+        "train",
+        help="train a model (default: swgan on digits)",
+        epilog="'swgen config MODEL --data NAME' lists every KEY with its default and meaning.",
+    )
     train.add_argument("--model", help="model name (swgen list shows them)")
     train.add_argument("--data", help="dataset name, or the path of an image folder")
     train.add_argument("--config", help="YAML file with model:, data:, train: sections")
@@ -186,6 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.set_defaults(handler=_eval)
 
+    config = commands.add_parser(
+        "config", help="every config key of a model, with its default, range and meaning"
+    )
+    config.add_argument("model", nargs="?", help="model name (default: swgan)")
+    config.add_argument("--data", help="dataset whose preset fills the defaults (default: digits)")
+    config.set_defaults(handler=_config)
+
     listing = commands.add_parser("list", help="list models and datasets")
     listing.set_defaults(handler=_list)
     return parser
@@ -198,22 +248,27 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:  #
 def main(argv: Sequence[str] | None = None) -> int:
     warnings.formatwarning = _one_line_warning
     parser = build_parser()
-    # Overrides may stand between options (``--data x train.steps=5 --seed 1``), which argparse's
-    # trailing positional cannot take: collect the leftovers that look like KEY=VALUE.
-    args, leftovers = parser.parse_known_args(argv)
-    strays = [item for item in leftovers if "=" not in item or item.startswith("-")]
-    if strays or (leftovers and args.command != "train"):
-        parser.error(f"unrecognized arguments: {' '.join(strays or leftovers)}")
-    if args.command == "train":
-        args.overrides = [*args.overrides, *leftovers]
+    args = argparse.Namespace(command="")
     try:
+        # Overrides may stand between options (``--data x train.steps=5 --seed 1``), which
+        # argparse's trailing positional cannot take: collect the leftovers like KEY=VALUE.
+        args, leftovers = parser.parse_known_args(argv)
+        strays = [item for item in leftovers if "=" not in item or item.startswith("-")]
+        if strays or (leftovers and args.command != "train"):
+            parser.error(f"unrecognized arguments: {' '.join(strays or leftovers)}")
+        if args.command == "train":
+            args.overrides = [*args.overrides, *leftovers]
         args.handler(args)
     except UserError as error:
-        print(f"swgen: {error}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        # One line even when the message quotes user text holding a line break.
+        print(f"swgen: {str(error).replace(chr(10), ' ')}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
+        # Training turns Ctrl-C into Interrupted (with what was saved); this is another command.
         print(
-            "swgen: interrupted; the last checkpoint in the run folder is intact", file=sys.stderr
+            f"swgen: interrupted; the outputs of 'swgen {args.command}' may be incomplete; "
+            "run it again",
+            file=sys.stderr,
         )
         return 130
     return 0

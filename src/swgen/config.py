@@ -10,15 +10,25 @@ Layers of a resolved config, later ones winning:
 4. command-line flags (``--model``, ``--data``, ``--seed``, ``--device``) and dotted overrides
    such as ``train.steps=2000`` or ``model.lambda1=10``.
 
-Unknown keys and values of the wrong type fail with a one-line :class:`UserError` naming the key.
+Unknown keys, values of the wrong type and numbers out of range (:data:`RANGES`, one rule per
+key name, checked for every section) fail with a one-line :class:`UserError` naming the key.
+``describe(model)`` lists every key with its default and meaning, read from the comment on the
+key's line in its dataclass, so ``swgen config`` cannot drift from the code.
 The resolved config is saved as ``config.yaml`` in the run folder and read back by ``--resume``,
 ``swgen sample`` and ``swgen explore``.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
+import inspect
+import io
+import math
+import re
+import textwrap
+import tokenize
 import types
 import typing
 from dataclasses import dataclass, field
@@ -40,19 +50,19 @@ class TrainConfig:
 
     steps: int = 3000  # generator updates (a step may consume several real batches)
     batch_size: int = 64  # global batch; split across processes
-    seed: int = 0
+    seed: int = 0  # seeds weights, batches and noise: the same seed repeats the run
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
-    mixed_precision: str = "no"  # no | fp16 | bf16 (through accelerate's autocast)
+    mixed_precision: str = "no"  # no | bf16 (through accelerate's autocast)
     ema_decay: float = 0.999  # EMA of the generator's weights, used for samples; 0 turns it off
     lr_schedule: str = "constant"  # constant | linear: every optimiser's rate decays linearly to 0
     lr_decay_start: float = 0.0  # share of train.steps after which the linear decay begins
-    log_every: int = 50
-    sample_every: int = 500
-    checkpoint_every: int = 500
+    log_every: int = 50  # write losses to metrics.jsonl and TensorBoard every N steps
+    sample_every: int = 500  # save a sample grid every N steps (and at the last step)
+    checkpoint_every: int = 500  # replace checkpoints/last.pt every N steps (and at the last)
     grid_size: int = 64  # samples in each grid (a square number makes a square grid)
     eval_every: int = 0  # compute metrics during training every N steps (0: never)
     eval_samples: int = 1000  # generated samples for those metrics
-    progress: bool = True
+    progress: bool = True  # show a progress bar on the terminal
 
 
 @dataclass
@@ -72,7 +82,9 @@ class RunConfig:
         }
 
     def save(self, path: Path) -> None:
-        path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
+        from swgen.train.run_folder import atomic_write_bytes
+
+        atomic_write_bytes(path, yaml.safe_dump(self.to_dict(), sort_keys=False).encode())
 
 
 DEFAULT_MODEL = "swgan"
@@ -81,14 +93,26 @@ DEFAULT_MODEL = "swgan"
 def load_yaml(path: str | Path) -> dict[str, Any]:
     """Read a config file; a missing or malformed file is a user error."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"config file '{path}' is a folder; give the path of a YAML file")
     if not path.is_file():
         raise UserError(f"config file '{path}' does not exist; give the path of a YAML file")
     try:
-        content = yaml.safe_load(path.read_text())
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UserError(
+            f"config file '{path}' is not a text file (not UTF-8); give a YAML file"
+        ) from None
+    except OSError as error:
+        raise UserError(f"cannot read config file '{path}' ({error.strerror or error})") from None
+    try:
+        content = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise UserError(f"config file '{path}' is not valid YAML{where}; fix its syntax") from None
+    except RecursionError:
+        raise UserError(f"config file '{path}' is nested too deeply; fix its structure") from None
     if content is None:
         return {}
     if not isinstance(content, dict):
@@ -105,7 +129,7 @@ def parse_override(text: str) -> tuple[str, Any]:
         )
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         value = raw
     return key.strip(), value
 
@@ -121,9 +145,10 @@ def _merge(into: dict[str, dict[str, Any]], layer: dict[str, Any], origin: str) 
         into[section].update(values)
 
 
-def _unknown(what: str, name: str, choices: typing.Iterable[str]) -> str:
+def _unknown(what: str, name: Any, choices: typing.Iterable[str]) -> str:
     choices = list(choices)
-    close = difflib.get_close_matches(name, choices, n=1)
+    # YAML keys may be numbers or booleans (``1: 2``); difflib compares strings only.
+    close = difflib.get_close_matches(str(name), choices, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown config {what}{hint}; known keys: {', '.join(choices)}"
 
@@ -131,6 +156,8 @@ def _unknown(what: str, name: str, choices: typing.Iterable[str]) -> str:
 def _preset(dataset: str, model: str = DEFAULT_MODEL) -> dict[str, Any]:
     """The budget shipped for a dataset: ``configs/<model>/<dataset>.yaml`` if the model has one,
     else ``configs/<dataset>.yaml``, else nothing."""
+    if not re.fullmatch(r"[\w-]+", dataset) or not re.fullmatch(r"[\w-]+", model):
+        return {}  # a path or odd text: no preset of that name
     configs = resources.files("swgen") / "configs"
     for resource in (
         configs / model.lower() / f"{dataset.lower()}.yaml",
@@ -185,8 +212,12 @@ def resolve(
         # The dataset decides which preset applies, so look ahead for its final name.
         dataset, model = DataConfig.name, DEFAULT_MODEL
         for layer, _ in layers:
-            dataset = (layer.get("data") or {}).get("name", dataset)
-            model = (layer.get("model") or {}).get("name", model)
+            section = layer.get("data")
+            if isinstance(section, dict):  # other shapes fail with their message in _merge
+                dataset = section.get("name", dataset)
+            section = layer.get("model")
+            if isinstance(section, dict):
+                model = section.get("name", model)
         _merge(merged, _preset_for(str(dataset), str(model)), f"the preset for {dataset!r}")
     for layer, origin in layers:
         _merge(merged, layer, origin)
@@ -216,12 +247,13 @@ def to_dataclass(cls: type, values: dict[str, Any], section: str) -> Any:
     checked = {}
     for key, value in values.items():
         if key not in fields:
-            raise UserError(_unknown(f"key '{section}.{key}'", key, fields))
+            raise UserError(_unknown(f"key {f'{section}.{key}'!r}", key, fields))
         checked[key] = _check_type(value, hints[key], f"{section}.{key}")
+        check_range(checked[key], key, f"{section}.{key}")
     try:
         return cls(**checked)
-    except (TypeError, ValueError) as error:
-        raise UserError(f"invalid {section} config: {error}") from None
+    except (TypeError, ValueError, OverflowError) as error:
+        raise UserError(f"invalid {section} config: {error}; fix its value") from None
 
 
 def _check_type(value: Any, hint: Any, key: str) -> Any:
@@ -277,3 +309,170 @@ def _type_error(key: str, value: Any, hint: Any) -> UserError:
     return UserError(
         f"config key '{key}' must be {name}, got {value!r} ({type(value).__name__}); fix its value"
     )
+
+
+@dataclass(frozen=True)
+class Range:
+    """The allowed values of a numeric config key: ``low <= x <= high`` (ends may be open)."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False  # True: x > low
+    high_open: bool = False  # True: x < high
+
+    def holds(self, value: float) -> bool:
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.high_open else value <= self.high)
+
+    def describe(self) -> str:
+        def show(bound: float) -> str:
+            return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
+
+        if self.low is not None and self.high is not None and not self.low_open | self.high_open:
+            return f"between {show(self.low)} and {show(self.high)}"
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.low_open else '>='} {show(self.low)}")
+        if self.high is not None:
+            parts.append(f"{'<' if self.high_open else '<='} {show(self.high)}")
+        return " and ".join(parts) or "a finite number"
+
+
+SEED_RANGE = Range(0, 2**32 - 1)  # batches and noise streams mix the low 32 bits of the seed
+SIZE = Range(1, 2**16)  # network sizes; beyond this a model cannot be built in memory anyway
+COUNT = Range(1, 10**12)
+WEIGHT = Range(0, 1e6)  # loss weights and margins: 0 turns a term off
+RATE = Range(0, 1, low_open=True)  # learning rates
+FRACTION = Range(0, 1, high_open=True)  # probabilities, Adam betas, EMA decays
+
+# One rule per key name, for every section and model (a tuple's items are each checked). A test
+# requires a rule for every numeric key of every registered model, so none goes unchecked.
+RANGES: dict[str, Range] = {
+    # train:
+    "steps": COUNT,
+    "batch_size": Range(1, 2**20),
+    "seed": SEED_RANGE,
+    "ema_decay": FRACTION,
+    "lr_decay_start": FRACTION,
+    "log_every": COUNT,
+    "sample_every": COUNT,
+    "checkpoint_every": COUNT,
+    "grid_size": Range(1, 4096),
+    "eval_every": Range(0, 10**12),
+    "eval_samples": Range(2, 2**24),
+    # data:
+    "image_size": Range(1, 4096),
+    "channels": Range(1, 3),
+    "limit": COUNT,
+    "frames": Range(1, 4096),
+    "frame_stride": Range(1, 4096),
+    # model:
+    "latent_dim": SIZE,
+    "code_dim": SIZE,
+    "width": SIZE,
+    "adversary_width": SIZE,
+    "adversary_depth": Range(1, 1024),
+    "n_blocks": Range(1, 1024),
+    "n_bins": SIZE,
+    "n_critic": Range(1, 1000),
+    "n_projections": Range(1, 2**20),
+    "idt_iterations": Range(1, 2**16),
+    "n_quantiles": Range(2, 2**16),
+    "bank_size": Range(1, 2**24),
+    "idt_seed": SEED_RANGE,
+    "lr": RATE,
+    "adversary_lr": RATE,
+    "betas": FRACTION,
+    "dropout": FRACTION,
+    "alpha": Range(0, 1e6, low_open=True),
+    "negative_slope": Range(0, 1),
+    "lambda1": WEIGHT,
+    "lambda2": WEIGHT,
+    "gp_weight": WEIGHT,
+    "ct_weight": WEIGHT,
+    "ct_feature_weight": WEIGHT,
+    "ct_margin": WEIGHT,
+    "wae_lambda": WEIGHT,
+    "reconstruction_weight": WEIGHT,
+    "k": Range(0, 1e6, low_open=True),
+    "prior_variance": Range(0, 1e6, low_open=True),
+    "clip": Range(0, 1e6, low_open=True),
+    "input_noise": WEIGHT,
+    # progressive growing (PGGAN and the SWGAN code's progressive version):
+    "fmap_base": SIZE,
+    "fmap_max": SIZE,
+    "stabilise_kimg": Range(0, 1e9),
+    "transition_kimg": Range(0, 1e9),
+    "minibatch": Range(1, 2**20),
+    "mbstd_group": Range(1, 2**16),
+    "eps": Range(0, 1, low_open=True),
+    "drift": WEIGHT,
+    "time_doubles_at": Range(1, 2**16),
+}
+ANY_NUMBER = Range()  # keys without a rule must at least be finite
+
+
+def check_range(value: Any, name: str, key: str) -> None:
+    """Fail with a one-line error unless every number in ``value`` is in ``name``'s range."""
+    items = value if isinstance(value, (tuple, list)) else (value,)
+    rule = RANGES.get(name, ANY_NUMBER)
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            continue
+        if not rule.holds(item):
+            raise UserError(
+                f"config key '{key}' is {value!r}; it must be {rule.describe()}"
+                f"{' (each item)' if len(items) > 1 else ''}; fix its value"
+            )
+
+
+def field_meanings(cls: type) -> dict[str, str]:
+    """Each field of dataclass ``cls`` -> the comment on the line that declares it.
+
+    Read from the source with ``tokenize``, so the text ``swgen config`` prints is the text a
+    reader of the code sees; a field without a comment maps to ``""`` (a test forbids that).
+    """
+    meanings: dict[str, str] = {}
+    for owner in reversed(cls.__mro__):
+        if not dataclasses.is_dataclass(owner):
+            continue
+        try:
+            source = textwrap.dedent(inspect.getsource(owner))
+        except (OSError, TypeError):
+            continue
+        names = {
+            node.lineno: node.target.id
+            for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+        }
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT and token.start[0] in names:
+                meanings[names[token.start[0]]] = token.string.lstrip("#").strip()
+    return {f.name: meanings.get(f.name, "") for f in dataclasses.fields(cls)}
+
+
+def describe(config: RunConfig) -> str:
+    """Every key of ``config``'s three sections: its value, allowed range and meaning."""
+    import swgen.models  # noqa: F401
+    from swgen.registry import MODELS
+
+    sections = [
+        ("model", MODELS.get(config.model_name).Config, config.model),
+        ("data", DataConfig, config.data),
+        ("train", TrainConfig, config.train),
+    ]
+    lines = [f"model.name: {config.model_name}  # the model (swgen list shows them)"]
+    for section, cls, values in sections:
+        meanings = field_meanings(cls)
+        hints = typing.get_type_hints(cls)
+        for name, meaning in meanings.items():
+            value = getattr(values, name)
+            shown = yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...")
+            numeric = any(t in (int, float) for t in (hints[name], *typing.get_args(hints[name])))
+            if numeric and hints[name] is not bool:
+                meaning += f" [{RANGES.get(name, ANY_NUMBER).describe()}]"
+            lines.append(f"{section}.{name}: {shown.strip()}  # {meaning}")
+    return "\n".join(lines)

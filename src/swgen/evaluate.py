@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,9 @@ import torch
 
 from swgen.errors import UserError
 from swgen.train.checkpoint import TrainedRun, load_trained
+from swgen.train.run_folder import atomic_write_bytes
 
+MAX_SAMPLES = 10_000_000  # generated samples are held in memory at once
 CLASSIFIER_FOR = {"digits": "digits", "fashion-mnist": "fashion", "mnist": "fashion"}
 EXACT_W2_MAX_SAMPLES = 2000  # ot.emd2 is cubic in n
 
@@ -90,7 +93,11 @@ def evaluate_images(
     metrics: dict[str, Any] = {"resize": RESIZE_MODE}
     # A model still growing (progressive growing below full resolution) is compared with real
     # data as it currently learns them, not with what it cannot yet produce.
-    real_images = run.data.to_data_space(run.model.real_view(run.data.sample(n, seed=seed + 1)))
+    real_n = real_count(run, n)
+    metrics["real_n"] = real_n
+    real_images = run.data.to_data_space(
+        run.model.real_view(run.data.sample(real_n, seed=seed + 1))
+    )
     at_full_data = run.model.stage().get("grown", True)
     if run.data.info.image_size >= 16:
         swd = multiscale_swd(real_images, fake, seed=seed)
@@ -115,7 +122,7 @@ def evaluate_images(
         real_features = (
             reference.features
             if reference is not None and reference.features is not None
-            else extract_features(extractor, real_images[:count])
+            else extract_features(extractor, real_images[: min(count, real_n)])
         )
         metrics[f"fid_{name}"] = fid(real_features, fake_features)
         mean, std = kid(real_features, fake_features, seed=seed)
@@ -170,6 +177,22 @@ def evaluate_video(
         )
     metrics["frames_per_clip"] = min(frames_per_clip, fake.shape[2])
     return metrics
+
+
+def real_count(run: TrainedRun, n: int) -> int:
+    """Real samples to compare ``n`` generated ones with: ``n``, or all of a smaller dataset.
+
+    Drawing more than a finite dataset holds would count real images twice and flatter every
+    metric, so the real set stops at the dataset's size and a warning says so.
+    """
+    size = len(run.data) if hasattr(run.data, "__len__") else n
+    if n > size:
+        warnings.warn(
+            f"--n {n} is more than the {size} real samples of {run.config.data.name}; "
+            f"comparing {n} generated samples with all {size} real ones (each used once)",
+            stacklevel=2,
+        )
+    return min(n, size)
 
 
 def training_metrics(trainer: Any) -> dict[str, float]:
@@ -251,10 +274,10 @@ def evaluate_run(
 
     ``inception_n`` caps the samples of ``fid_inception``/``kid_inception`` (default ``n``).
     """
-    if n < 2:
-        raise UserError(f"--n must be at least 2, got {n}")
-    if inception_n is not None and inception_n < 2:
-        raise UserError(f"--inception-n must be at least 2, got {inception_n}")
+    if not 2 <= n <= MAX_SAMPLES:
+        raise UserError(f"--n must be between 2 and {MAX_SAMPLES}, got {n}")
+    if inception_n is not None and not 2 <= inception_n <= MAX_SAMPLES:
+        raise UserError(f"--inception-n must be between 2 and {MAX_SAMPLES}, got {inception_n}")
     run = load_trained(run_dir, device=device)
     started = time.perf_counter()
     if run.data.info.kind == "points":
@@ -274,5 +297,11 @@ def evaluate_run(
         "metrics": metrics,
         "seconds": round(time.perf_counter() - started, 2),
     }
-    (Path(run_dir) / "eval.json").write_text(json.dumps(result, indent=1))
+    written = Path(run_dir) / "eval.json"
+    try:
+        atomic_write_bytes(written, json.dumps(result, indent=1).encode())
+    except OSError as error:
+        raise UserError(
+            f"cannot write '{written}' ({error.strerror or error}); make the run folder writable"
+        ) from None
     return result

@@ -19,7 +19,7 @@ from torch import Tensor
 class DataConfig:
     """The ``data:`` section of a run's config."""
 
-    name: str = "digits"
+    name: str = "digits"  # a registered dataset (swgen list shows them) or an image folder
     path: str | None = None  # folder of IDX files or images; a dataset may find its own
     image_size: int = 32  # images are resized (and centre-cropped) to this size
     channels: int | None = None  # None keeps the dataset's own (1 for digits/MNIST, 3 for folders)

@@ -45,13 +45,31 @@ def image_files(folder: Path) -> list[Path]:
     )
 
 
+def to_8_bit(image: Image.Image) -> Image.Image:
+    """Grey images of 16 (or 32) bits per pixel scaled to 8 bits.
+
+    PIL's ``convert("L")`` clips such pixels at 255 instead of scaling them, which turns a
+    16-bit PNG almost white; 65535 maps to 255 here (``x / 257``). A 32-bit ("I") image is read
+    as 16-bit when its values need more than 8 bits, as PIL gives 16-bit PNGs on some versions.
+    """
+    if image.mode.startswith("I;16") or image.mode == "I":
+        pixels = np.asarray(image, dtype=np.float64)
+        if image.mode.startswith("I;16") or pixels.max(initial=0) > 255:
+            pixels = pixels / 257.0
+        return Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8), mode="L")
+    if image.mode == "F":  # floating-point pixels: taken as values in [0, 1]
+        pixels = np.nan_to_num(np.asarray(image, dtype=np.float64)) * 255.0
+        return Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8), mode="L")
+    return image
+
+
 def load_square_image(path: Path, size: int, mode: str) -> np.ndarray:
     """The image at ``path`` in PIL ``mode``, shorter side resized to ``size``, centre-cropped.
 
     Returns uint8 (size, size) for mode "L" or (size, size, 3) for "RGB".
     """
     with Image.open(path) as opened:
-        image = ImageOps.exif_transpose(opened).convert(mode)
+        image = to_8_bit(ImageOps.exif_transpose(opened)).convert(mode)
     return square_crop(image, size)
 
 

@@ -70,7 +70,7 @@ def reference_statistics(
     folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     path = folder / f"{config.name}-{extractor.name}-{n}-{digest}.npz".replace("/", "_")
     if path.is_file():
-        with np.load(path) as saved:
+        with np.load(path, allow_pickle=False) as saved:  # a cache file never runs code
             features = saved["features"] if saved["features"].size else None
             return ReferenceStatistics(saved["mu"], saved["sigma"], features, int(saved["n"]), key)
 

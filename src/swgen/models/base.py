@@ -26,6 +26,13 @@ it is saved in checkpoints with the weights and the engine never learns its name
 Inside ``train_step`` a model calls ``self.optimize(loss, optimizer)`` for each update; the engine
 installs the backward pass (mixed precision scaling) and the gradient all-reduce of multi-process
 training behind it, so one model file works on one CPU, one GPU or many processes.
+
+Noise drawn for each sample of a batch (latent codes, interpolation weights) goes through
+:func:`per_sample_noise`: over W processes every process draws the global batch's noise from one
+shared stream and keeps its own rows, the rows of the real batch it holds. A model whose every
+per-sample draw does so sets ``shares_noise = True``, and W processes then train the very run
+one process would (up to the order of floating-point sums); other models draw from one stream
+per process.
 """
 
 from __future__ import annotations
@@ -40,6 +47,33 @@ from swgen.data.base import DataInfo
 
 GradientSync = Callable[[list[nn.Parameter]], None]
 
+# (rank, world size) of this process, set by the engine; per_sample_noise keeps rows rank::W.
+_noise_shard: tuple[int, int] = (0, 1)
+
+
+def set_noise_shard(rank: int, world_size: int) -> None:
+    global _noise_shard
+    _noise_shard = (rank, world_size)
+
+
+def per_sample_noise(
+    n: int,
+    *shape: int,
+    uniform: bool = False,
+    device: torch.device | None = None,
+    dtype: torch.dtype | None = None,
+) -> Tensor:
+    """``(n, *shape)`` draws of N(0, 1) (or U[0, 1)) for this process's ``n`` samples.
+
+    One process: ``torch.randn(n, *shape)``. W processes: rows ``rank::W`` of the global
+    ``(n * W, *shape)`` draw, matching the real rows ``rank::W`` each process trains on.
+    """
+    rank, world_size = _noise_shard
+    draw = torch.rand if uniform else torch.randn
+    if world_size == 1:
+        return draw(n, *shape, device=device, dtype=dtype)
+    return draw(n * world_size, *shape, device=device, dtype=dtype)[rank::world_size]
+
 
 class GenerativeModel(nn.Module):
     """Base class of every registered model."""
@@ -49,6 +83,8 @@ class GenerativeModel(nn.Module):
     # Real batches consumed by one train_step (e.g. n_critic for WGAN-style critics): the engine
     # passes ``batches_per_step * batch_size`` rows and the model splits them.
     batches_per_step: int = 1
+    # True when every per-sample draw of train_step goes through per_sample_noise (see above).
+    shares_noise: ClassVar[bool] = False
 
     def __init__(self, config: Any, data: DataInfo) -> None:
         super().__init__()

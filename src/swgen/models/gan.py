@@ -24,7 +24,7 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
 from swgen.data.base import DataInfo
-from swgen.models.base import GenerativeModel, requires_grad
+from swgen.models.base import GenerativeModel, per_sample_noise, requires_grad
 from swgen.nn import build_encoder, build_generator
 from swgen.registry import MODELS
 
@@ -57,6 +57,9 @@ class GAN(GenerativeModel):
     """Non-saturating GAN; also the base of the critic-based models (WGAN, WGAN-GP, SWGAN)."""
 
     Config = GANConfig
+    # Codes and interpolation weights come from per_sample_noise (the critic's dropout in CT-GAN
+    # and SWG's projections are drawn alike on every process), so W processes train one run.
+    shares_noise = True
 
     def __init__(self, config: GANConfig, data: DataInfo) -> None:
         super().__init__(config, data)
@@ -95,7 +98,7 @@ class GAN(GenerativeModel):
         return self.config.n_critic
 
     def noise(self, n: int, like: Tensor) -> Tensor:
-        return torch.randn(n, self.latent_dim, device=like.device)
+        return per_sample_noise(n, self.latent_dim, device=like.device)
 
     def train_step(self, real: Tensor, step: int) -> dict[str, Tensor]:
         if real.shape[0] % self.batches_per_step:

@@ -11,11 +11,15 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import Tensor, nn
 
+from swgen.models.base import per_sample_noise
+
 
 def mixing_weights(real: Tensor) -> Tensor:
-    """ONE ``mu ~ U[0, 1]`` per sample (row), shaped to broadcast over the sample's dimensions."""
-    return torch.rand(
-        real.shape[0], *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype
+    """ONE ``mu ~ U[0, 1]`` per sample (row), shaped to broadcast over the sample's dimensions
+    (drawn from the per-sample stream every process shares, ``per_sample_noise``)."""
+    ones = [1] * (real.dim() - 1)
+    return per_sample_noise(
+        real.shape[0], *ones, uniform=True, device=real.device, dtype=real.dtype
     )
 
 

@@ -1,8 +1,17 @@
-"""Reading checkpoints back: validation with one-line errors, and trained runs for sampling."""
+"""Reading checkpoints back: validation with one-line errors, and trained runs for sampling.
+
+A checkpoint is read with ``torch.load(weights_only=True)``: torch's restricted unpickler accepts
+tensors and plain containers (dict, list, tuple, str, int, float, bool, None) and nothing else,
+so a crafted ``last.pt`` cannot run code through ``--resume``, ``sample``, ``eval`` or
+``explore``. Everything swgen saves is of those kinds (RNG states are byte tensors, optimiser
+states are tensors and numbers, the config is a nested dict), so checkpoints of every swgen
+version load this way.
+"""
 
 from __future__ import annotations
 
 import pickle
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +28,26 @@ CHECKPOINT_FORMAT = "swgen-checkpoint-1"
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Load a checkpoint on the CPU, refusing files that are not swgen checkpoints."""
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise UserError(f"checkpoint '{path}' does not exist; train the run first") from None
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, OSError):
+    except pickle.UnpicklingError as error:
+        found = re.search(r"(?:global|GLOBAL) ([\w.]+)", str(error))
+        if "weights only" not in str(error).lower() or found is None:
+            # Not a pickle of objects at all (random or cut bytes): nothing to refuse, just bad.
+            raise UserError(
+                f"checkpoint '{path}' is unreadable (corrupt or not a torch file); "
+                "restore it from a backup or train the run again"
+            ) from None
+        # The restricted unpickler met something other than tensors and plain containers: a
+        # crafted file, or another program's. Never retry with weights_only=False.
+        raise UserError(
+            f"checkpoint '{path}' holds objects other than tensors and plain values"
+            f" ({found.group(1)}); swgen refuses to load it, since "
+            "unpickling them can run code (swgen never writes them): train the run again, or "
+            "convert a file you trust as the README's 'Reliability' section shows"
+        ) from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, UnicodeError):
         raise UserError(
             f"checkpoint '{path}' is unreadable (corrupt or not a torch file); "
             "restore it from a backup or train the run again"
@@ -31,6 +56,13 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         raise UserError(
             f"'{path}' is not a swgen checkpoint; give the run folder 'swgen train' made"
         )
+    expected = {"model_name": str, "step": int, "model": dict, "optimizers": dict}
+    damaged = [key for key, kind in expected.items() if not isinstance(state.get(key), kind)]
+    if damaged or (state.get("ema") is not None and not isinstance(state["ema"], dict)):
+        raise UserError(
+            f"checkpoint '{path}' is damaged (missing or wrong {', '.join(damaged) or 'ema'}); "
+            "restore it from a backup or train the run again"
+        )
     return state
 
 
@@ -38,14 +70,17 @@ def restore_model(
     model: GenerativeModel, state: dict[str, Any], model_name: str, path: Path
 ) -> None:
     """Load weights, or explain why they do not fit (another model, other sizes)."""
-    if state["model_name"] != model_name:
+    if state.get("model_name") != model_name:
+        # config.yaml and the checkpoint beside it disagree: the folder was edited by hand (a
+        # checkpoint copied in from another run), so no flag can make them fit again.
         raise UserError(
-            f"checkpoint '{path}' belongs to model '{state['model_name']}', not '{model_name}'; "
-            f"resume with --model {state['model_name']} or start a new run with --out"
+            f"checkpoint '{path}' belongs to model '{state.get('model_name')}', not "
+            f"'{model_name}' as the run's config.yaml says; put back the checkpoint of this run, "
+            "or train a new run with --out"
         )
     try:
         model.load_state_dict(state["model"])
-    except RuntimeError:
+    except (RuntimeError, KeyError, TypeError, AttributeError):
         raise UserError(
             f"checkpoint '{path}' does not fit the configured {model_name} (network sizes differ); "
             "resume with the config saved in the run folder"
@@ -81,6 +116,14 @@ def load_trained(run_dir: str | Path, device: str = "cpu", use_ema: bool = True)
     from swgen.data import build_dataset
     from swgen.train.run_folder import RunFolder
 
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        torch.empty(0, device=device)
+    except (RuntimeError, ValueError, AssertionError):
+        raise UserError(
+            f"device {device!r} is not available here; use --device cpu (or auto, cuda, cuda:N)"
+        ) from None
     folder = RunFolder(run_dir)
     folder.require_existing()
     config = resolve(base=load_yaml(folder.config))
@@ -92,8 +135,12 @@ def load_trained(run_dir: str | Path, device: str = "cpu", use_ema: bool = True)
     model = MODELS.get(config.model_name)(config.model, data.info)
     restore_model(model, state, config.model_name, folder.checkpoint)
     if use_ema and state.get("ema"):
-        for name, values in state["ema"]["shadow"].items():
-            getattr(model, name).load_state_dict(values)
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            for name, values in state["ema"]["shadow"].items():
+                getattr(model, name).load_state_dict(values)
+        except (KeyError, AttributeError, RuntimeError, TypeError):
+            raise UserError(
+                f"checkpoint '{folder.checkpoint}' has damaged EMA weights; sample with --no-ema "
+                "or restore the checkpoint from a backup"
+            ) from None
     return TrainedRun(model=model.to(device), data=data, config=config, step=int(state["step"]))

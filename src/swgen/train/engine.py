@@ -9,13 +9,22 @@ Reproducibility: weights are initialised from ``train.seed`` on every process; b
 function of (seed, step); the noise a model draws comes from torch's global generator, whose
 state (one per process) is saved in each checkpoint. Resuming therefore continues the very same
 run: on the CPU, N steps + resume + N steps gives the numbers of 2N uninterrupted steps.
+
+Stopping: SIGINT (Ctrl-C) or SIGTERM lets the current step finish, writes a checkpoint and ends
+with :class:`Interrupted`, whose message says how to resume; a second signal stops at once. A
+failed write (disk full, read-only folder) ends with a one-line error and leaves the previous
+checkpoint as it was, since checkpoints are replaced atomically.
 """
 
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +35,8 @@ from tqdm.auto import tqdm
 from swgen.config import RunConfig
 from swgen.data import build_dataset
 from swgen.data.base import DataSource
-from swgen.errors import UserError
-from swgen.models.base import GenerativeModel
+from swgen.errors import Interrupted, UserError
+from swgen.models.base import GenerativeModel, set_noise_shard
 from swgen.plots import frame_strips, image_grid, save_picture, scatter_plot
 from swgen.registry import MODELS
 from swgen.train.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, restore_model
@@ -45,7 +54,15 @@ def build_model(config: RunConfig, data: DataSource, device: torch.device) -> Ge
     """Construct the configured model from the seed, so every process starts from the same
     weights."""
     torch.manual_seed(config.train.seed)
-    model = MODELS.get(config.model_name)(config.model, data.info)
+    try:
+        model = MODELS.get(config.model_name)(config.model, data.info)
+    except (ValueError, RuntimeError, OverflowError, MemoryError) as error:
+        # Settings that pass their own range checks may still not fit together (or in memory).
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+        raise UserError(
+            f"cannot build {config.model_name} with this config ({first_line}); "
+            "change the model settings"
+        ) from None
     return model.to(device)
 
 
@@ -160,61 +177,148 @@ class Trainer:
             train.grid_size, generator=torch.Generator().manual_seed(train.seed)
         )
         self.writer = None
+        self._signal = 0  # the number of a stop signal received during fit(), 0 if none
 
     # --- the loop ----------------------------------------------------------------------------
     def fit(self) -> dict[str, float]:
         train = self.config.train
-        if self.is_main:
-            self.folder.create()
-            self.config.save(self.folder.config)
-            self.folder.truncate_metrics(self.step)
-            from torch.utils.tensorboard import SummaryWriter
-
-            self.writer = SummaryWriter(log_dir=str(self.folder.events), purge_step=self.step)
-        progress = tqdm(
-            total=train.steps,
-            initial=self.step,
-            disable=not (self.is_main and train.progress),
-            desc=f"{self.config.model_name} on {self.data.name}",
-            unit="step",
-            dynamic_ncols=True,
-        )
         summary: dict[str, float] = {}
-        started = time.perf_counter()
-        first_step = self.step
-        self.model.train()
+        progress = None
         try:
-            while self.step < train.steps:
-                step_started = time.perf_counter()
-                self._schedule_learning_rates(self.step)
-                logs = self.model.train_step(self._real_batch(self.step), self.step)
-                self._check_finite(logs)
-                if self.ema is not None:
-                    self.ema.update()
-                self.train_seconds += time.perf_counter() - step_started
-                self.step += 1
-                progress.update(1)
-                if self.step % train.log_every == 0 or self.step == train.steps:
-                    elapsed = time.perf_counter() - started
-                    summary = self._log(logs, (self.step - first_step) / max(elapsed, 1e-9))
-                    progress.set_postfix(
-                        {
-                            k.removeprefix("loss_"): f"{v:.3g}"
-                            for k, v in summary.items()
-                            if k.startswith("loss_")
-                        }
-                    )
-                if train.eval_every and self.step % train.eval_every == 0:
-                    self._log_metrics()
-                if self.step % train.sample_every == 0 or self.step == train.steps:
-                    self.write_samples()
-                if self.step % train.checkpoint_every == 0 or self.step == train.steps:
-                    self.save()
+            if self.is_main:
+                self._open_folder()
+            progress = tqdm(
+                total=train.steps,
+                initial=self.step,
+                disable=not (self.is_main and train.progress),
+                desc=f"{self.config.model_name} on {self.data.name}",
+                unit="step",
+                dynamic_ncols=True,
+            )
+            self.model.train()
+            with self._deferred_signals():
+                summary = self._loop(progress)
+        except OSError as error:
+            root = self.folder.root
+            name = f"'{error.filename}'" if error.filename else f"the run folder '{root}'"
+            raise UserError(
+                f"cannot write {name} ({error.strerror or error}); {self._kept()}; free disk "
+                f"space or make the folder writable, then continue with --resume '{root}'"
+            ) from None
+        except KeyboardInterrupt:
+            # A second Ctrl-C while a step was running: no new checkpoint.
+            raise Interrupted(
+                f"interrupted at once during step {self.step + 1}; {self._kept()}; "
+                f"{self._how_to_resume()}",
+                signal.SIGINT,
+            ) from None
         finally:
-            progress.close()
+            if progress is not None:
+                progress.close()
             if self.writer is not None:
                 self.writer.close()
         return summary
+
+    def _open_folder(self) -> None:
+        """Rank 0: create the folder, clear what kills left behind, save the config."""
+        self.folder.create()
+        self.folder.remove_orphans()
+        self.config.save(self.folder.config)
+        self.folder.truncate_metrics(self.step)
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.writer = SummaryWriter(log_dir=str(self.folder.events), purge_step=self.step)
+
+    def _loop(self, progress: Any) -> dict[str, float]:
+        train = self.config.train
+        summary: dict[str, float] = {}
+        started = time.perf_counter()
+        first_step = self.step
+        while self.step < train.steps:
+            step_started = time.perf_counter()
+            self._schedule_learning_rates(self.step)
+            logs = self.model.train_step(self._real_batch(self.step), self.step)
+            self._check_finite(logs)
+            if self.ema is not None:
+                self.ema.update()
+            self.train_seconds += time.perf_counter() - step_started
+            self.step += 1
+            progress.update(1)
+            if self.step % train.log_every == 0 or self.step == train.steps:
+                elapsed = time.perf_counter() - started
+                summary = self._log(logs, (self.step - first_step) / max(elapsed, 1e-9))
+                progress.set_postfix(
+                    {
+                        k.removeprefix("loss_"): f"{v:.3g}"
+                        for k, v in summary.items()
+                        if k.startswith("loss_")
+                    }
+                )
+            if train.eval_every and self.step % train.eval_every == 0:
+                self._log_metrics()
+            if self.step % train.sample_every == 0 or self.step == train.steps:
+                self.write_samples()
+            if self.step % train.checkpoint_every == 0 or self.step == train.steps:
+                self.save()
+            if self._stop_requested():
+                if self.last_saved != self.step:
+                    self.save()
+                name = signal.Signals(self._signal).name
+                raise Interrupted(
+                    f"stopped by {name} after step {self.step} of {train.steps}; checkpoint "
+                    f"written to '{self.folder.checkpoint}'; {self._how_to_resume()}",
+                    self._signal,
+                )
+        return summary
+
+    # --- stopping ----------------------------------------------------------------------------
+    @contextmanager
+    def _deferred_signals(self) -> Iterator[None]:
+        """Turn the first SIGINT/SIGTERM into a request to stop after the current step."""
+        self._signal = 0
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signal handlers can only be installed from the main thread
+            return
+        previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+
+        def request_stop(number: int, frame: object) -> None:
+            self._signal = number
+            # The next signal acts at once (KeyboardInterrupt for Ctrl-C, exit for TERM).
+            for other, handler in previous.items():
+                signal.signal(other, handler)
+
+        for number in previous:
+            signal.signal(number, request_stop)
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+    def _stop_requested(self) -> bool:
+        """Whether any process got a stop signal; all processes agree, so they stop together."""
+        if self.world_size > 1:
+            import torch.distributed as dist
+
+            flag = torch.tensor([self._signal], device=self.accelerator.device)
+            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+            self._signal = int(flag.item())
+        return bool(self._signal)
+
+    def _kept(self) -> str:
+        if self.last_saved is not None and self.folder.checkpoint.is_file():
+            return (
+                f"the checkpoint of step {self.last_saved} in '{self.folder.checkpoint}' is intact"
+            )
+        return "no checkpoint had been written yet"
+
+    def _how_to_resume(self) -> str:
+        if self.folder.checkpoint.is_file():
+            return f"continue with: swgen train --resume '{self.folder.root}'"
+        return (
+            f"start it again with: swgen train --resume '{self.folder.root}' "
+            "(it restarts from step 0)"
+        )
 
     def _schedule_learning_rates(self, step: int) -> None:
         """Scale every optimiser's rate by ``learning_rate_factor`` of this step.
@@ -254,9 +358,13 @@ class Trainer:
         return torch.cat(batches).to(self.accelerator.device, non_blocking=True)
 
     def _seed_noise(self) -> None:
-        """Give each process its own noise stream (unless restored from a checkpoint)."""
+        """Seed the noise stream (unless restored from a checkpoint): one stream shared by all
+        processes for models that draw per-sample noise as rows of the global batch
+        (``shares_noise``), else one stream per process."""
+        set_noise_shard(self.rank, self.world_size)
         if self._restored_rng is None:
-            torch.manual_seed(self.config.train.seed * 1_000_003 + self.rank + 1)
+            offset = 0 if self.model.shares_noise else self.rank
+            torch.manual_seed(self.config.train.seed * 1_000_003 + offset + 1)
         else:
             torch.set_rng_state(self._restored_rng["cpu"])
             if "cuda" in self._restored_rng and torch.cuda.is_available():
@@ -401,11 +509,25 @@ class Trainer:
                 "ema": self.ema.state_dict() if self.ema is not None else None,
                 "rng": rngs,
             }
-            atomic_torch_save(state, self.folder.checkpoint)
+            try:
+                atomic_torch_save(state, self.folder.checkpoint)
+            except OSError as error:
+                raise UserError(
+                    f"cannot write checkpoint '{self.folder.checkpoint}' at step {self.step} "
+                    f"({error.strerror or error}); {self._kept()}; free disk space or make the "
+                    f"run folder writable, then continue with --resume '{self.folder.root}'"
+                ) from None
         self.last_saved = self.step
         self.accelerator.wait_for_everyone()
 
     def _restore(self) -> None:
+        if not self.folder.checkpoint.is_file():
+            # Stopped before its first checkpoint: nothing to continue, the run starts over.
+            warnings.warn(
+                f"run '{self.folder.root}' has no checkpoint yet; training it from step 0",
+                stacklevel=2,
+            )
+            return
         state = load_checkpoint(self.folder.checkpoint)
         restore_model(self.model, state, self.config.model_name, self.folder.checkpoint)
         for name, optimizer in self.model.optimizers.items():
@@ -418,3 +540,10 @@ class Trainer:
         rngs = state.get("rng") or []
         if len(rngs) == self.world_size:
             self._restored_rng = rngs[self.rank]
+            if not isinstance(self._restored_rng, dict) or not isinstance(
+                self._restored_rng.get("cpu"), Tensor
+            ):
+                raise UserError(
+                    f"checkpoint '{self.folder.checkpoint}' has no valid random state; "
+                    "it is damaged: restore it from a backup or train the run again"
+                )

@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,11 +65,66 @@ class RunFolder:
         return self.samples / f"step_{step:07d}.png"
 
     def create(self) -> None:
-        for folder in (self.root, self.checkpoint.parent, self.samples, self.events):
-            folder.mkdir(parents=True, exist_ok=True)
+        try:
+            for folder in (self.root, self.checkpoint.parent, self.samples, self.events):
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(
+                f"cannot create run folder '{self.root}' ({error.strerror or error}); "
+                "give --out a path in a writable folder"
+            ) from None
 
-    def require_existing(self) -> None:
-        """Fail with a one-line hint unless this is a run folder with a checkpoint."""
+    def check_new(self) -> None:
+        """Refuse to start a new run in a folder that already holds something (``--out``).
+
+        A user's own files must never be overwritten, and an existing run must be continued with
+        ``--resume`` rather than silently restarted over its metrics and sample grids.
+        """
+        if self.root.exists() and not self.root.is_dir():
+            raise UserError(f"--out '{self.root}' is a file, not a folder; choose a new folder")
+        if self.checkpoint.exists():
+            raise UserError(
+                f"'{self.root}' already holds a trained run; continue it with "
+                f"--resume '{self.root}' or choose another --out"
+            )
+        # Empty sub-folders are what a kill right after create() leaves: nothing to lose there.
+        if self.root.is_dir() and any(path.is_file() for path in self.root.rglob("*")):
+            if self._holds_run_config():
+                raise UserError(
+                    f"'{self.root}' already holds a swgen run (stopped before its first "
+                    f"checkpoint); continue it with --resume '{self.root}' or choose a new folder "
+                    "for --out"
+                )
+            raise UserError(
+                f"'{self.root}' already exists and holds files; choose a new folder for --out"
+            )
+
+    def _holds_run_config(self) -> bool:
+        import yaml
+
+        try:
+            content = yaml.safe_load(self.config.read_text(encoding="utf-8"))
+        except (OSError, ValueError, yaml.YAMLError):
+            return False
+        return isinstance(content, dict) and set(content) == {"model", "data", "train"}
+
+    def remove_orphans(self) -> list[Path]:
+        """Delete temporary files that a kill during an atomic write left behind."""
+        removed = []
+        for target in (self.checkpoint, self.metrics, self.config):
+            # atomic_file names its temporary ``.<name>.<random>`` beside the target.
+            for path in target.parent.glob(f".{target.name}.*"):
+                if path.is_file():
+                    path.unlink(missing_ok=True)
+                    removed.append(path)
+        return removed
+
+    def require_existing(self, checkpoint: bool = True) -> None:
+        """Fail with a one-line hint unless this is a run folder (with a checkpoint, if asked)."""
+        if self.root.exists() and not self.root.is_dir():
+            raise UserError(
+                f"'{self.root}' is a file, not a run folder; give a folder made by 'swgen train'"
+            )
         if not self.root.is_dir():
             raise UserError(
                 f"run folder '{self.root}' does not exist; give a folder made by 'swgen train'"
@@ -78,26 +134,52 @@ class RunFolder:
                 f"'{self.root}' is not a run folder (no config.yaml); "
                 "give a folder made by 'swgen train'"
             )
-        if not self.checkpoint.is_file():
+        if checkpoint and not self.checkpoint.is_file():
             raise UserError(
-                f"run folder '{self.root}' has no checkpoint yet; "
-                f"train it first (swgen train --resume '{self.root}')"
+                f"run folder '{self.root}' has no checkpoint yet (training stopped before its "
+                f"first one); train it with 'swgen train --resume {self.root}', which starts it "
+                "again from step 0"
             )
 
     def append_metrics(self, record: dict[str, Any]) -> None:
-        with self.metrics.open("a") as stream:
-            stream.write(json.dumps(record) + "\n")
+        """Append one JSON line with a single ``write`` on an ``O_APPEND`` descriptor, so a kill
+        leaves at most one partial last line (dropped by :meth:`truncate_metrics`)."""
+        line = (json.dumps(record) + "\n").encode()
+        descriptor = os.open(self.metrics, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            written = os.write(descriptor, line)
+            if written != len(line):  # a full disk: never leave half a line behind
+                raise OSError(28, "No space left on device", str(self.metrics))
+        finally:
+            os.close(descriptor)
 
     def truncate_metrics(self, after_step: int) -> None:
-        """Drop records past ``after_step`` so a resumed run does not log a step twice."""
+        """Drop records past ``after_step`` so a resumed run does not log a step twice.
+
+        Lines that are not JSON records (a last line cut by a kill) are dropped with a warning.
+        """
         if not self.metrics.is_file():
             return
-        kept = [
-            line
-            for line in self.metrics.read_text().splitlines()
-            if line.strip() and json.loads(line).get("step", 0) <= after_step
-        ]
-        atomic_write_bytes(self.metrics, ("\n".join(kept) + "\n" if kept else "").encode())
+        kept, unreadable = [], 0
+        for line in self.metrics.read_bytes().split(b"\n"):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                step = record.get("step", 0) if isinstance(record, dict) else None
+            except (ValueError, UnicodeDecodeError):
+                step = None
+            if not isinstance(step, int):
+                unreadable += 1
+            elif step <= after_step:
+                kept.append(line)
+        if unreadable:
+            warnings.warn(
+                f"dropped {unreadable} unreadable line(s) of '{self.metrics}' (cut by an "
+                "interrupted write)",
+                stacklevel=2,
+            )
+        atomic_write_bytes(self.metrics, b"".join(line + b"\n" for line in kept))
 
 
 @contextmanager

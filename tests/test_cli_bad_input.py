@@ -1,0 +1,258 @@
+"""Every command against bad input, from one table: each case ends in one line on stderr,
+``swgen: ...``, exit code 2, no traceback, and writes nothing it should not.
+
+The README's "Reliability" section states how many cases this table holds (a test below keeps
+the two in step).
+"""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from swgen.cli import main
+from swgen.train.checkpoint import CHECKPOINT_FORMAT
+
+QUIET = "train.progress=false"
+POINTS = ["--data", "gaussians8", "model.width=16", "model.latent_dim=4", "train.batch_size=16"]
+
+
+class Payload:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """Run folders good and broken, user files and bad config files, made once."""
+    d = tmp_path_factory.mktemp("world")
+    train = ["train", QUIET, *POINTS, "train.steps=1"]
+    assert main([*train, "--model", "swgan", "--out", str(d / "run")]) == 0
+    assert main([*train, "--model", "wgan", "--out", str(d / "other")]) == 0
+    checkpoint = Path("checkpoints") / "last.pt"
+    good = (d / "run" / checkpoint).read_bytes()
+
+    def broken(name, payload=None):
+        shutil.copytree(d / "run", d / name)
+        if payload is not None:
+            (d / name / checkpoint).write_bytes(payload)
+        return d / name
+
+    broken("mixed", (d / "other" / checkpoint).read_bytes())
+    broken("truncated", good[: len(good) // 2])
+    broken("random", bytes(range(256)) * 40)
+    broken("empty-ckpt", b"")
+    torch.save({"step": 1}, broken("foreign") / checkpoint)
+    torch.save({"format": CHECKPOINT_FORMAT, "model_name": "swgan"}, broken("damaged") / checkpoint)
+    state = torch.load(d / "run" / checkpoint, weights_only=True)
+    state["rng"] = [{"cpu": "not a tensor"}]
+    torch.save(state, broken("bad-rng") / checkpoint)
+    state = torch.load(d / "run" / checkpoint, weights_only=True)
+    state["extra"] = Payload(d / "payload-ran")
+    torch.save(state, broken("crafted") / checkpoint)
+    (broken("bin-config") / "config.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00")
+    (broken("yaml-config") / "config.yaml").write_text("model: [\n")
+    (broken("no-ckpt") / checkpoint).unlink()
+    shutil.copytree(d / "run" / "checkpoints", d / "no-config" / "checkpoints")
+    # A user's own folder that happens to look like a run's outputs.
+    user = d / "user"
+    (user / "samples").mkdir(parents=True)
+    (user / "config.yaml").write_text("my: own settings\n")
+    (user / "metrics.jsonl").write_text("not json at all\n")
+    (user / "samples" / "step_0000001.png").write_bytes(b"my picture")
+    (d / "afile").write_text("a file, not a folder")
+    (d / "empty-images").mkdir()
+    (d / "binary.yaml").write_bytes(bytes(range(128, 256)))
+    (d / "intkey.yaml").write_text("1: 2\n")
+    (d / "intkey-in-section.yaml").write_text("train:\n  1: 2\n")
+    (d / "boolkey.yaml").write_text("train:\n  yes: 2\n")
+    (d / "list.yaml").write_text("- train\n- model\n")
+    (d / "scalar.yaml").write_text("42\n")
+    (d / "invalid.yaml").write_text("train: {steps: [\n")
+    (d / "section-scalar.yaml").write_text("train: 5\n")
+    (d / "unknown-section.yaml").write_text("optimizer: {lr: 1}\n")
+    (d / "deep.yaml").write_text("[" * 5000 + "]" * 5000)
+    (d / "wrong-type.yaml").write_text("train: {steps: many}\n")
+    (d / "width-zero.yaml").write_text("model: {width: 0}\n")
+    return d
+
+
+# (id, argv with {d} for the fixture folder, what the message must contain)
+CASES = [
+    # --- train: names, keys, types --------------------------------------------------------
+    ("unknown model", "train --model stylegan9", "unknown model 'stylegan9'"),
+    ("unknown dataset", "train --data imagenet", "unknown dataset 'imagenet'"),
+    ("misspelt key", "train train.batchsize=3", "(did you mean 'batch_size'?)"),
+    ("unknown section", "train optim.lr=1", "unknown config section 'optim'"),
+    ("override without section", "train steps=5", "cannot read override"),
+    ("override without key", "train =5", "cannot read override"),
+    ("bare word", "train steps", "cannot read override 'steps'"),
+    ("unknown flag", "train --epochs 3", "unrecognized arguments: --epochs"),
+    ("string for int", "train train.batch_size=big", "'train.batch_size' must be int"),
+    ("string for float", "train model.lambda1=strong", "'model.lambda1' must be float"),
+    ("float for int", "train train.steps=1.5", "'train.steps' must be int"),
+    ("bool for int", "train train.steps=true", "'train.steps' must be int"),
+    ("empty value", "train train.steps=", "'train.steps' must be int"),
+    ("mapping for int", "train train.steps={a:1}", "'train.steps' must be int"),
+    ("one beta", "train model.betas=[0.5]", "'model.betas' must be"),
+    ("string for bool", "train train.progress=maybe", "'train.progress' must be bool"),
+    ("bad literal", "train model.critic_norm=banana", "choose one of"),
+    ("seed not a number", "train --seed abc", "invalid int value: 'abc'"),
+    # --- train: ranges ----------------------------------------------------------------------
+    ("batch size 0", "train train.batch_size=0", "'train.batch_size' is 0"),
+    ("steps 0", "train train.steps=0", "'train.steps' is 0"),
+    ("grid size -1", "train train.grid_size=-1", "'train.grid_size' is -1"),
+    ("log_every 0", "train train.log_every=0", "'train.log_every' is 0"),
+    ("checkpoint_every -5", "train train.checkpoint_every=-5", "'train.checkpoint_every' is -5"),
+    ("eval_every -1", "train train.eval_every=-1", "'train.eval_every' is -1"),
+    ("eval_samples 1", "train train.eval_samples=1", "'train.eval_samples' is 1"),
+    ("ema_decay 1.5", "train train.ema_decay=1.5", "'train.ema_decay' is 1.5"),
+    ("ema_decay -0.1", "train train.ema_decay=-0.1", "'train.ema_decay' is -0.1"),
+    ("seed beyond 64 bits", "train --seed 18446744073709551616", "'train.seed' is"),
+    ("negative seed", "train --seed -1", "'train.seed' is -1"),
+    ("width -4", "train model.width=-4", "'model.width' is -4"),
+    ("width 0", "train model.width=0", "'model.width' is 0"),
+    ("huge width", "train model.width=100000000", "'model.width' is 100000000"),
+    ("latent_dim 0", "train model.latent_dim=0", "'model.latent_dim' is 0"),
+    ("n_critic 0", "train model.n_critic=0", "'model.n_critic' is 0"),
+    ("betas [2, 0.9]", "train model.betas=[2,0.9]", "'model.betas' is (2.0, 0.9)"),
+    ("betas negative", "train model.betas=[-0.1,0.9]", "'model.betas' is"),
+    ("lr 0", "train model.lr=0", "'model.lr' is 0.0"),
+    ("lr nan", "train model.lr=.nan", "'model.lr' is nan"),
+    ("lr inf", "train model.lr=.inf", "'model.lr' is inf"),
+    ("negative penalty", "train model.lambda1=-1", "'model.lambda1' is -1.0"),
+    ("target slope 0", "train model.k=0", "'model.k' is 0.0"),
+    ("image size 0", "train data.image_size=0", "'data.image_size' is 0"),
+    ("image size huge", "train data.image_size=100000", "'data.image_size' is 100000"),
+    ("channels 2", "train data.channels=2", "data.channels must be 1 or 3"),
+    ("limit 0", "train data.limit=0", "'data.limit' is 0"),
+    ("fp16", "train train.mixed_precision=fp16", "not supported"),
+    ("no gpu", "train --device cuda", "is not available"),
+    ("unknown device", "train --device tpu", "unknown device 'tpu'"),
+    # --- train: config files ----------------------------------------------------------------
+    ("missing config", "train --config {d}/nope.yaml", "does not exist"),
+    ("config is a folder", "train --config {d}/user", "is a folder"),
+    ("binary config", "train --config {d}/binary.yaml", "is not a text file"),
+    ("integer section key", "train --config {d}/intkey.yaml", "unknown config section 1"),
+    ("integer key", "train --config {d}/intkey-in-section.yaml", "unknown config key 'train.1'"),
+    ("boolean key", "train --config {d}/boolkey.yaml", "unknown config key 'train.True'"),
+    ("config is a list", "train --config {d}/list.yaml", "must hold a mapping"),
+    ("config is a number", "train --config {d}/scalar.yaml", "must hold a mapping"),
+    ("invalid yaml", "train --config {d}/invalid.yaml", "is not valid YAML at line"),
+    ("section not a mapping", "train --config {d}/section-scalar.yaml", "must be a mapping"),
+    ("unknown section in file", "train --config {d}/unknown-section.yaml", "'optimizer'"),
+    ("deeply nested", "train --config {d}/deep.yaml", "config file"),
+    ("wrong type in file", "train --config {d}/wrong-type.yaml", "'train.steps' must be int"),
+    ("width 0 in file", "train --config {d}/width-zero.yaml", "'model.width' is 0"),
+    # --- train: data ------------------------------------------------------------------------
+    ("empty image folder", "train --data {d}/empty-images", "has no readable images"),
+    ("folder dataset without path", "train --data folder", "needs data.path"),
+    ("mnist without files", "train --data mnist data.path={d}/user", "mnist"),
+    # --- train: run folders -----------------------------------------------------------------
+    ("out over a run", "train --out {d}/run", "already holds a trained run"),
+    ("out over user files", "train --out {d}/user", "already exists and holds files"),
+    ("out over a stopped run", "train --out {d}/no-ckpt", "continue it with --resume"),
+    ("out is a file", "train --out {d}/afile", "is a file, not a folder"),
+    ("out under a file", "train --out {d}/afile/run", "cannot create run folder"),
+    ("out in /proc", "train --out /proc/swgen-run", "cannot create run folder"),
+    ("resume and out", "train --resume {d}/run --out {d}/x", "not both"),
+    ("resume missing", "train --resume {d}/nope", "does not exist"),
+    ("resume a file", "train --resume {d}/afile", "is a file, not a run folder"),
+    ("resume not a run", "train --resume {d}/empty-images", "not a run folder"),
+    ("resume user folder", "train --resume {d}/user", "unknown config section 'my'"),
+    ("resume other model", "train --resume {d}/run --model wgan", "holds a swgan model"),
+    ("resume swapped ckpt", "train --resume {d}/mixed", "belongs to model 'wgan'"),
+    ("resume truncated", "train --resume {d}/truncated", "is unreadable"),
+    ("resume random bytes", "train --resume {d}/random", "is unreadable"),
+    ("resume empty ckpt", "train --resume {d}/empty-ckpt", "is unreadable"),
+    ("resume foreign", "train --resume {d}/foreign", "is not a swgen checkpoint"),
+    ("resume damaged", "train --resume {d}/damaged", "is damaged"),
+    ("resume bad rng", "train --resume {d}/bad-rng", "no valid random state"),
+    ("resume crafted", "train --resume {d}/crafted", "refuses to load it"),
+    ("resume binary config", "train --resume {d}/bin-config", "is not a text file"),
+    ("resume bad yaml", "train --resume {d}/yaml-config", "is not valid YAML"),
+    # --- sample -----------------------------------------------------------------------------
+    ("sample missing run", "sample {d}/nope -o {d}/s.npy", "does not exist"),
+    ("sample not a run", "sample {d}/user -o {d}/s.npy", "no checkpoint yet"),
+    ("sample no config", "sample {d}/no-config -o {d}/s.npy", "no config.yaml"),
+    ("sample no checkpoint", "sample {d}/no-ckpt -o {d}/s.npy", "no checkpoint yet"),
+    ("sample swapped ckpt", "sample {d}/mixed -o {d}/s.npy", "belongs to model 'wgan'"),
+    ("sample truncated", "sample {d}/truncated -o {d}/s.npy", "is unreadable"),
+    ("sample random bytes", "sample {d}/random -o {d}/s.npy", "is unreadable"),
+    ("sample foreign", "sample {d}/foreign -o {d}/s.npy", "is not a swgen checkpoint"),
+    ("sample damaged", "sample {d}/damaged -o {d}/s.npy", "is damaged"),
+    ("sample crafted", "sample {d}/crafted -o {d}/s.npy", "refuses to load it"),
+    ("sample binary config", "sample {d}/bin-config -o {d}/s.npy", "is not a text file"),
+    ("sample gif", "sample {d}/run -o {d}/s.gif", "give a .png or .npy"),
+    ("sample no extension", "sample {d}/run -o {d}/samples", "give a .png or .npy"),
+    ("sample n 0", "sample {d}/run -n 0 -o {d}/s.npy", "-n must be between 1"),
+    ("sample n negative", "sample {d}/run -n -5 -o {d}/s.npy", "-n must be between 1"),
+    ("sample n huge", "sample {d}/run -n 100000000000 -o {d}/s.npy", "-n must be between 1"),
+    ("sample n text", "sample {d}/run -n many -o {d}/s.npy", "invalid int value"),
+    ("sample seed negative", "sample {d}/run --seed -1 -o {d}/s.npy", "--seed must be between"),
+    ("sample seed 2**64", "sample {d}/run --seed 18446744073709551616 -o {d}/s.npy", "--seed"),
+    ("sample to /proc", "sample {d}/run -o /proc/swgen.npy", "cannot write samples to"),
+    ("sample under a file", "sample {d}/run -o {d}/afile/s.png", "cannot write samples to"),
+    ("sample bad device", "sample {d}/run --device tpu -o {d}/s.npy", "device 'tpu'"),
+    ("sample no output", "sample {d}/run", "required: -o/--output"),
+    ("sample stray override", "sample {d}/run -o {d}/s.npy train.steps=3", "unrecognized"),
+    # --- explore ----------------------------------------------------------------------------
+    ("explore missing run", "explore {d}/nope -o {d}/e", "does not exist"),
+    ("explore swapped ckpt", "explore {d}/mixed -o {d}/e", "belongs to model 'wgan'"),
+    ("explore truncated", "explore {d}/truncated -o {d}/e", "is unreadable"),
+    ("explore crafted", "explore {d}/crafted -o {d}/e", "refuses to load it"),
+    ("explore to /proc", "explore {d}/run -o /proc/swgen-explore", "cannot write exploration"),
+    ("explore into a file", "explore {d}/run -o {d}/afile", "cannot write exploration"),
+    ("explore under a file", "explore {d}/run -o {d}/afile/e", "cannot write exploration"),
+    ("explore seed negative", "explore {d}/run --seed -3 -o {d}/e", "--seed must be between"),
+    # --- eval -------------------------------------------------------------------------------
+    ("eval missing run", "eval {d}/nope", "does not exist"),
+    ("eval n 1", "eval {d}/run --n 1", "--n must be between 2"),
+    ("eval n huge", "eval {d}/run --n 100000000000", "--n must be between 2"),
+    ("eval inception n 0", "eval {d}/run --inception-n 0", "--inception-n must be between 2"),
+    ("eval seed negative", "eval {d}/run --seed -1", "--seed must be between"),
+    ("eval swapped ckpt", "eval {d}/mixed --n 8", "belongs to model 'wgan'"),
+    ("eval random bytes", "eval {d}/random --n 8", "is unreadable"),
+    ("eval crafted", "eval {d}/crafted --n 8", "refuses to load it"),
+    ("eval no checkpoint", "eval {d}/no-ckpt --n 8", "no checkpoint yet"),
+    # --- config, list, the command itself ---------------------------------------------------
+    ("config unknown model", "config stylegan9", "unknown model 'stylegan9'"),
+    ("config unknown dataset", "config swgan --data imagenet", "unknown dataset 'imagenet'"),
+    ("config stray", "config swgan wgan", "unrecognized arguments: wgan"),
+    ("list stray", "list everything", "unrecognized arguments: everything"),
+    ("no command", "", "required: command"),
+    ("unknown command", "fly", "invalid choice: 'fly'"),
+]
+
+
+def test_readme_states_the_number_of_cases():
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    stated = re.search(r"(\d+) bad inputs", readme)
+    assert stated is not None, "README's Reliability section must state the count"
+    assert int(stated.group(1)) == len(CASES)
+
+
+@pytest.mark.parametrize(("argv", "pattern"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_is_one_line(world, capsys, argv, pattern):
+    before = snapshot(world)
+    arguments = [part.replace("{d}", str(world)) for part in argv.split()]
+    if arguments[:1] == ["train"] and "--out" not in arguments and "--resume" not in arguments:
+        arguments += ["--out", str(world / "new-run")]
+    code = main(arguments)
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert code == 2, (code, err)
+    assert err.startswith("swgen: ") and "\n" not in err and "Traceback" not in err, err
+    if pattern is not None:
+        assert pattern in err, err
+    assert snapshot(world) == before  # nothing written, nothing changed
+    assert not (world / "payload-ran").exists()
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
