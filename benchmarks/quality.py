@@ -168,6 +168,9 @@ def table(results: dict, data: str, seeds: list[int]) -> list[str]:
     for model in MODELS:
         runs = [results[(model, data, s)] for s in seeds if (model, data, s) in results]
         runs = [r for r in runs if "error" not in r]
+        label = LABELS[model] + (
+            f" ({len(runs)} seed{'s' * (len(runs) > 1)})" if runs and len(runs) < len(seeds) else ""
+        )
         if not runs:
             lines.append(f"| {LABELS[model]} | " + " | ".join("–" for _ in columns) + " | |")
             continue
@@ -181,7 +184,7 @@ def table(results: dict, data: str, seeds: list[int]) -> list[str]:
             spread = statistics.stdev(values) if len(values) > 1 else 0.0
             cells.append(f"{mean:.3g} ± {spread:.2g}" if len(values) > 1 else f"{mean:.3g}")
         wall = statistics.fmean(r["train_seconds"] for r in runs)
-        lines.append(f"| {LABELS[model]} | " + " | ".join(cells) + f" | {wall:.0f} |")
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {wall:.0f} |")
     return lines
 
 
@@ -282,6 +285,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fashion-path", help="Fashion-MNIST IDX folder (default: Debian's dataset folder)"
     )
     parser.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="render the tables from the runs already evaluated; train nothing (a missing run "
+        "is a missing seed in its row)",
+    )
+    parser.add_argument(
         "--architecture",
         default="shared",
         help="model.architecture of every run: 'shared' (swgen's networks, one table on the same "
@@ -321,6 +330,8 @@ def run_benchmark(args: argparse.Namespace) -> str:
                     if data == "fashion-mnist" and seed == seeds[0]
                     else 0,
                 }
+    if getattr(args, "cached_only", False):
+        jobs = {k: j for k, j in jobs.items() if (Path(j["folder"]) / "eval.json").is_file()}
     results = {}
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch threads
     with ProcessPoolExecutor(args.jobs, mp_context=context) as pool:
