@@ -188,7 +188,7 @@ CASES = [
     ("sample damaged", "sample {d}/damaged -o {d}/s.npy", "is damaged"),
     ("sample crafted", "sample {d}/crafted -o {d}/s.npy", "refuses to load it"),
     ("sample binary config", "sample {d}/bin-config -o {d}/s.npy", "is not a text file"),
-    ("sample gif", "sample {d}/run -o {d}/s.gif", "give a .png or .npy"),
+    ("sample gif", "sample {d}/run -o {d}/s.gif", "animated GIFs are for video runs"),
     ("sample no extension", "sample {d}/run -o {d}/samples", "give a .png or .npy"),
     ("sample n 0", "sample {d}/run -n 0 -o {d}/s.npy", "-n must be between 1"),
     ("sample n negative", "sample {d}/run -n -5 -o {d}/s.npy", "-n must be between 1"),

@@ -69,7 +69,7 @@ def test_two_processes_train_the_one_process_run(tmp_path, model):
     initial = resolve(overrides=[f"model.name={model}", *OVERRIDES])
     untrained = Trainer(initial, RunFolder(tmp_path / "unused")).model.state_dict()
     assert any(
-        (untrained[k] - v).abs().max() > 100 * WEIGHT_ATOL for k, v in states[0]["model"].items()
+        (untrained[k] - v).abs().max() > 2 * WEIGHT_ATOL for k, v in states[0]["model"].items()
     )
 
 

@@ -44,6 +44,16 @@ class SignallingModel(GenerativeModel):
         return {"loss_fit": loss.detach()}
 
 
+@pytest.fixture(autouse=True)
+def foreground_signals():
+    """Python's usual Ctrl-C handler, as in a terminal: a shell that starts the test suite in the
+    background (``nohup``, ``&``) makes it ignore SIGINT, which would hide what is tested here."""
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 def train(run, *extra):
     argv = ["train", "--model", "test-signalling", "--data", "gaussians8", "--out", str(run)]
     return main([*argv, *QUIET, "train.batch_size=8", "train.steps=8", *extra])
