@@ -35,6 +35,7 @@ def default_width(info: DataInfo) -> int:
 
 def build_generator(info: DataInfo, latent_dim: int, width: int | None = None) -> nn.Module:
     """A network mapping ``(n, latent_dim)`` codes to ``(n, *info.shape)`` samples."""
+    _check_kind(info)
     width = width or default_width(info)
     if info.kind == "points":
         return MLP(latent_dim, info.shape[0], width=width)
@@ -52,12 +53,21 @@ def build_encoder(
     penalty must not use ``"batch"``.
     """
     check_choice("normalisation", norm, NORMS)
+    _check_kind(info)
     width = width or default_width(info)
     if info.kind == "points":
         return MLP(info.shape[0], out_features, width=width)
     channels, height, size = info.shape
     _check_square(height, size)
     return ConvEncoder(channels, size, out_features, width=width, norm=norm)
+
+
+def _check_kind(info: DataInfo) -> None:
+    if info.kind not in ("points", "images"):
+        raise UserError(
+            f"this model's networks take points or images, not {info.kind}; for video clips use "
+            "--model pg-swgan-3d or pg-wgan-3d"
+        )
 
 
 def _check_square(height: int, width: int) -> None:
