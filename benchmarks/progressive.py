@@ -111,7 +111,8 @@ def jobs_for(seeds: list[int], out: Path, only: str | None) -> list[dict]:
                     }
                 )
     for job in jobs:
-        job["folder"] = str(out / "progressive" / f"{job['data']}-{job['model']}-seed{job['seed']}")
+        name = f"{job['data']}-{job['model']}-seed{job['seed']}"
+        job["folder"] = str(out / "progressive" / "runs" / name)  # runs/ is not committed
     return jobs
 
 

@@ -60,6 +60,7 @@ def build_generator(
     the WGAN-GP toy MLP. ``width=None`` is the architecture's paper width.
     """
     arch = ARCHITECTURES.get(architecture)  # unknown names fail for points too
+    _check_kind(info)
     width = width or default_width(info, architecture)
     if info.kind == "points":
         return MLP(latent_dim, info.shape[0], width=width)
@@ -85,11 +86,20 @@ def build_encoder(
     check_choice("normalisation", norm, NORMS)
     arch = ARCHITECTURES.get(architecture)
     width = width or default_width(info, architecture)
+    _check_kind(info)
     if info.kind == "points":
         return MLP(info.shape[0], out_features, width=width)
     channels, height, size = info.shape
     _check_square(height, size)
     return arch.encoder(channels, size, out_features, width, norm)
+
+
+def _check_kind(info: DataInfo) -> None:
+    if info.kind not in ("points", "images"):
+        raise UserError(
+            f"this model's networks take points or images, not {info.kind}; for video clips use "
+            "--model pg-swgan-3d or pg-wgan-3d"
+        )
 
 
 def _check_square(height: int, width: int) -> None:
