@@ -18,9 +18,26 @@ POINTS = ["--data", "gaussians8", "model.latent_dim=4", "train.batch_size=16"]
 TINY = {"swgan": ["model.code_dim=8", "model.n_blocks=2"], "swg": ["model.n_projections=16"]}
 
 
+PROGRESSIVE = [
+    "model.latent_dim=8",
+    "model.fmap_base=32",
+    "model.fmap_max=8",
+    "model.minibatch=[8]",
+    "data.limit=32",
+]
+DATA = {  # the progressive models grow images and clips, not points
+    "pg-wgan": ["--data", "digits", *PROGRESSIVE],
+    "pg-swgan": ["--data", "digits", *PROGRESSIVE],
+    "pg-wgan-3d": ["--data", "moving-digits", *PROGRESSIVE],
+    "pg-swgan-3d": ["--data", "moving-digits", *PROGRESSIVE],
+}
+
+
 def train(run, model="swgan", *extra):
-    arguments = ["train", "--model", model, "--out", str(run), *QUIET, *POINTS]
-    return main([*arguments, "model.width=16", *TINY.get(model, []), *extra])
+    arguments = ["train", "--model", model, "--out", str(run), *QUIET]
+    if model in DATA:
+        return main([*arguments, *DATA[model], *extra])
+    return main([*arguments, *POINTS, "model.width=16", *TINY.get(model, []), *extra])
 
 
 @pytest.mark.parametrize("model", [m for m in MODELS.names() if not m.startswith("test-")])
