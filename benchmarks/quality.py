@@ -161,11 +161,11 @@ def run_one(job: dict) -> dict:
     return result
 
 
-def table(results: dict, data: str, seeds: list[int]) -> list[str]:
+def table(results: dict, data: str, seeds: list[int], models: list[str] = MODELS) -> list[str]:
     columns = COLUMNS[data]
     header = "| model | " + " | ".join(label for label, _ in columns) + " | train s |"
     lines = [header, "|" + "---|" * (len(columns) + 2)]
-    for model in MODELS:
+    for model in [m for m in MODELS if m in models]:
         runs = [results[(model, data, s)] for s in seeds if (model, data, s) in results]
         runs = [r for r in runs if "error" not in r]
         label = LABELS[model] + (
@@ -356,7 +356,7 @@ def run_benchmark(args: argparse.Namespace) -> str:
         "",
     ]
     for data in datasets:
-        report += [f"### {data}", "", *table(results, data, seeds), ""]
+        report += [f"### {data}", "", *table(results, data, seeds, args.models), ""]
         for path in (plot_samples(out, data, seeds[0]), plot_curves(out, results, data, seeds)):
             if path is not None:
                 report += [f"![{path.stem}]({path.name})", ""]
