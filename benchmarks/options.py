@@ -19,11 +19,9 @@ for, with the same evaluation as ``quality.py`` (its ``run_one``: an ordinary ``
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import statistics
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -101,10 +99,6 @@ COLUMNS = {
 }
 
 
-def slug(label: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in label.lower()).strip("-")
-
-
 def jobs_of(group: str, out: Path, seeds: list[int], threads: int) -> dict:
     jobs = {}
     for data, (steps, n_eval, rows) in GROUPS[group].items():
@@ -116,7 +110,9 @@ def jobs_of(group: str, out: Path, seeds: list[int], threads: int) -> dict:
                     "seed": seed,
                     "steps": steps,
                     "n_eval": n_eval,
-                    "folder": str(out / "options" / f"{group}-{data}-{slug(label)}-s{seed}"),
+                    "folder": str(
+                        out / "options" / f"{group}-{data}-{quality.slug(label)}-s{seed}"
+                    ),
                     "threads": threads,
                     "data_overrides": [*overrides, f"train.checkpoint_every={max(1, steps // 4)}"],
                     "inception_n": 0,
@@ -157,13 +153,7 @@ def run_options(out: Path, groups: list[str], seeds: list[int], n_jobs: int) -> 
     jobs = {}
     for group in groups:
         jobs.update(jobs_of(group, out, seeds, threads))
-    results = {}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(n_jobs, mp_context=context) as pool:
-        futures = {key: pool.submit(quality.run_one, job) for key, job in jobs.items()}
-        for key, future in futures.items():
-            results[key] = future.result()
-            print(key, results[key].get("metrics", results[key].get("error")), flush=True)
+    results = quality.run_jobs(jobs, n_jobs)
     lines = [f"{n_jobs} run(s) side by side, {threads} thread(s) each.", ""]
     for group in groups:
         lines += render(group, results, seeds)

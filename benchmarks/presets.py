@@ -19,10 +19,8 @@ files themselves. Prints a Markdown section.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -97,17 +95,13 @@ def jobs_of(data: str, out: Path, seed: int, threads: int) -> dict:
             "folder": str(
                 out / "options" / SHARED_RUNS[(data, label)]
                 if (data, label) in SHARED_RUNS
-                else out / "presets" / f"{data}-{quality_slug(label)}-s{seed}"
+                else out / "presets" / f"{data}-{quality.slug(label, 40)}-s{seed}"
             ),
             "threads": threads,
             "data_overrides": [*overrides, f"train.checkpoint_every={max(1, steps // 4)}"],
             "inception_n": 0,
         }
     return jobs
-
-
-def quality_slug(label: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in label.lower()).strip("-")[:40]
 
 
 def seconds_per_step(data: str, steps: int, overrides: list[str], probe_steps: int = 30) -> float:
@@ -170,13 +164,7 @@ def run_presets(out: Path, datasets: list[str], n_jobs: int, seed: int = 0) -> s
     jobs = {}
     for data in datasets:
         jobs.update(jobs_of(data, out, seed, threads))
-    results = {}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(n_jobs, mp_context=context) as pool:
-        futures = {key: pool.submit(quality.run_one, job) for key, job in jobs.items()}
-        for key, future in futures.items():
-            results[key] = future.result()
-            print(key, results[key].get("metrics", results[key].get("error")), flush=True)
+    results = quality.run_jobs(jobs, n_jobs)
     for (data, label), result in results.items():
         if "error" not in result:
             overrides = next(o for name, _, o in CANDIDATES[data][1] if name == label)

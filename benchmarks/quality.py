@@ -161,6 +161,24 @@ def run_one(job: dict) -> dict:
     return result
 
 
+def run_jobs(jobs: dict, n_jobs: int) -> dict:
+    """``run_one`` on every job, ``n_jobs`` side by side; ``{key: result}`` in the jobs' order."""
+    results = {}
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch threads
+    with ProcessPoolExecutor(n_jobs, mp_context=context) as pool:
+        futures = {key: pool.submit(run_one, job) for key, job in jobs.items()}
+        for key, future in futures.items():
+            results[key] = future.result()
+            shown = results[key].get("metrics", results[key].get("error"))
+            print(f"{key}: {shown}", flush=True)
+    return results
+
+
+def slug(label: str, length: int | None = None) -> str:
+    """A file-name-safe form of a row label (run folders are named after their rows)."""
+    return "".join(c if c.isalnum() else "-" for c in label.lower()).strip("-")[:length]
+
+
 def table(results: dict, data: str, seeds: list[int], models: list[str] = MODELS) -> list[str]:
     columns = COLUMNS[data]
     header = "| model | " + " | ".join(label for label, _ in columns) + " | train s |"
@@ -332,14 +350,7 @@ def run_benchmark(args: argparse.Namespace) -> str:
                 }
     if getattr(args, "cached_only", False):
         jobs = {k: j for k, j in jobs.items() if (Path(j["folder"]) / "eval.json").is_file()}
-    results = {}
-    context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch threads
-    with ProcessPoolExecutor(args.jobs, mp_context=context) as pool:
-        futures = {key: pool.submit(run_one, job) for key, job in jobs.items()}
-        for key, future in futures.items():
-            results[key] = future.result()
-            shown = results[key].get("metrics", results[key].get("error"))
-            print(f"{key[1]} {key[0]} seed {key[2]}: {shown}", flush=True)
+    results = run_jobs(jobs, args.jobs)
     report = [
         f"Seeds {seeds}; generator steps per run "
         + ", ".join(f"{d} {BUDGETS[d][which]}" for d in datasets)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from swgen.metrics.features import WEIGHTS_DIR, classifier_extractor, load_classifier
+from swgen.metrics.features import WEIGHTS_DIR, FeatureExtractor, load_classifier
 
 CLASSIFIER_WEIGHTS = {
     "digits": WEIGHTS_DIR / "digits_classifier.pt",
@@ -27,9 +27,9 @@ def class_probabilities(
     images: Tensor, classifier: str = "digits", batch_size: int = 250
 ) -> Tensor:
     """Softmax class probabilities ``(N, classes)`` of images ``(N, C, H, W)`` in [0, 1]."""
-    weights = CLASSIFIER_WEIGHTS[classifier]
-    model, _ = load_classifier(weights)
-    extractor = classifier_extractor(classifier, weights)
+    model, metadata = load_classifier(CLASSIFIER_WEIGHTS[classifier])
+    # The same input preparation as the classifier's feature extractor: 32 px, grey, [-1, 1].
+    extractor = FeatureExtractor(classifier, model, metadata["image_size"], 1, (-1.0, 1.0))
     chunks = [
         torch.softmax(model(extractor.prepare(images[start : start + batch_size].cpu())), dim=1)
         for start in range(0, len(images), batch_size)
