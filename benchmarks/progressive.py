@@ -170,7 +170,7 @@ def run_job(job: dict) -> dict:
 def measure_speed(group: str, repeats: int = 3, steps: int = 4) -> list[dict]:
     """Images per second of the SWGAN and WGAN variants at each level, interleaved, one process."""
     from swgen.config import resolve
-    from swgen.data.base import DataInfo
+    from swgen.data.base import Batch, DataInfo
     from swgen.registry import MODELS
 
     if group == "images":
@@ -196,7 +196,7 @@ def measure_speed(group: str, repeats: int = 3, steps: int = 4) -> list[dict]:
                 )
                 model.images_shown.fill_(level * phase)  # stabilising this level
                 size = model.batch_size(0)
-                real = torch.rand(size, *info.shape) * 2 - 1
+                real = Batch(torch.rand(size, *info.shape) * 2 - 1)
                 model.train_step(real, 0)  # warm-up
                 started = time.perf_counter()
                 for step in range(steps):

@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from swgen.data.base import Batch
+
 
 def interleaved_medians(
     functions: dict[str, Callable[[], object]], repeats: int, sync: Callable[[], None]
@@ -192,7 +194,7 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
             data = build_dataset(config.data)
             per_step = build_model(config, data, device).batches_per_step
             batches = [
-                torch.cat(
+                Batch.cat(
                     [
                         data.batch(s * per_step + i, config.train.batch_size, 0)
                         for i in range(per_step)

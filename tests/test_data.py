@@ -99,11 +99,11 @@ ALL = TOYS + ["digits", "mnist", "fashion-mnist", "folder"]
 @pytest.mark.parametrize("name", ALL)
 def test_batches_are_pure_functions_of_seed_and_step(name: str, data_dir: Path) -> None:
     data = build(name, data_dir, limit=200)
-    a = data.batch(3, 8, seed=0)
-    assert torch.equal(a, data.batch(3, 8, seed=0))
-    assert torch.equal(a, build(name, data_dir, limit=200).batch(3, 8, seed=0))
-    assert not torch.equal(a, data.batch(4, 8, seed=0))
-    assert not torch.equal(a, data.batch(3, 8, seed=1))
+    a = data.batch(3, 8, seed=0).x
+    assert torch.equal(a, data.batch(3, 8, seed=0).x)
+    assert torch.equal(a, build(name, data_dir, limit=200).batch(3, 8, seed=0).x)
+    assert not torch.equal(a, data.batch(4, 8, seed=0).x)
+    assert not torch.equal(a, data.batch(3, 8, seed=1).x)
     assert a.dtype == torch.float32
 
 
@@ -111,8 +111,8 @@ def test_batches_are_pure_functions_of_seed_and_step(name: str, data_dir: Path) 
 @pytest.mark.parametrize("batch_size", [8, 7])
 def test_rank_slices_partition_the_global_batch(name: str, batch_size: int, data_dir: Path) -> None:
     data = build(name, data_dir, limit=200)
-    full = data.batch(5, batch_size, seed=2)
-    parts = [data.batch(5, batch_size, seed=2, rank=r, world_size=2) for r in range(2)]
+    full = data.batch(5, batch_size, seed=2).x
+    parts = [data.batch(5, batch_size, seed=2, rank=r, world_size=2).x for r in range(2)]
     assert len(parts[0]) + len(parts[1]) == batch_size
     assert torch.equal(parts[0], full[0::2])
     assert torch.equal(parts[1], full[1::2])
@@ -132,7 +132,7 @@ def sample_ids(batch: torch.Tensor) -> list[int]:
 def test_each_epoch_visits_every_sample_once(batch_size: int) -> None:
     data = labelled(50)
     steps = math.ceil(150 / batch_size)
-    order = sum((sample_ids(data.batch(s, batch_size, seed=3)) for s in range(steps)), [])
+    order = sum((sample_ids(data.batch(s, batch_size, seed=3).x) for s in range(steps)), [])
     epochs = [order[i * 50 : (i + 1) * 50] for i in range(3)]
     for epoch in epochs:
         assert sorted(epoch) == list(range(50))
@@ -165,8 +165,9 @@ def test_image_datasets_shapes_and_ranges(
     name: str, size: int, channels: int, data_dir: Path
 ) -> None:
     data = build(name, data_dir, image_size=size, channels=channels, limit=300)
-    assert data.info == DataInfo("images", (channels, size, size))
-    x = data.batch(0, 16, seed=0)
+    assert (data.info.kind, data.info.shape) == ("images", (channels, size, size))
+    assert data.info.num_classes == (0 if name == "folder" else 10)
+    x = data.batch(0, 16, seed=0).x
     assert x.shape == (16, channels, size, size)  # the folder's 2 images wrap over epochs
     assert x.dtype == torch.float32
     assert x.min() >= -1 and x.max() <= 1 and x.std() > 0.05
@@ -180,7 +181,7 @@ def test_image_datasets_shapes_and_ranges(
 def test_toys_are_2d_points(name: str) -> None:
     data = build_dataset(DataConfig(name=name, image_size=64, channels=3))
     assert data.info == DataInfo("points", (2,))
-    x = data.batch(0, 1000, seed=0)
+    x = data.batch(0, 1000, seed=0).x
     assert x.shape == (1000, 2) and x.dtype == torch.float32
     assert 0.5 < x.std().item() < 1.6  # the networks see every toy at about unit scale
     torch.testing.assert_close(data.to_data_space(x) / data.model_scale, x)
@@ -189,7 +190,7 @@ def test_toys_are_2d_points(name: str) -> None:
 def test_digits_default_and_limit() -> None:
     data = build_dataset(DataConfig())
     assert data.name == "digits" and len(data) == 1797
-    assert data.info == DataInfo("images", (1, 32, 32))
+    assert data.info == DataInfo("images", (1, 32, 32), 10, tuple("0123456789"))
     assert data.labels is not None and data.labels.tolist()[:3] == [0, 1, 2]
     assert len(build_dataset(DataConfig(limit=100))) == 100
 
@@ -202,7 +203,7 @@ def test_gaussians25_samples_lie_near_their_modes() -> None:
     assert isinstance(data, GaussianMixture)
     assert data.modes.shape == (25, 2) and data.mode_std == 0.05
     assert sorted(set(data.modes[:, 0].tolist())) == [-4.0, -2.0, 0.0, 2.0, 4.0]
-    x = data.to_data_space(data.batch(0, 20000, seed=0))
+    x = data.to_data_space(data.batch(0, 20000, seed=0).x)
     distance, nearest = torch.cdist(x, data.modes).min(dim=1)
     counts = torch.bincount(nearest, minlength=25)
     assert counts.min() > 20000 / 25 * 0.8  # every mode hit, roughly equally
@@ -340,11 +341,11 @@ def test_folder_grayscale_vs_rgb(tmp_path: Path) -> None:
     red = np.zeros((20, 20, 3), dtype=np.uint8)
     red[..., 0] = 255
     save_image(tmp_path / "red.png", red)
-    rgb = build_dataset(DataConfig(name=str(tmp_path), image_size=8)).batch(0, 1, seed=0)[0]
+    rgb = build_dataset(DataConfig(name=str(tmp_path), image_size=8)).batch(0, 1, seed=0).x[0]
     assert rgb.shape == (3, 8, 8)
     assert torch.allclose(rgb[0], torch.ones(8, 8)) and torch.allclose(rgb[1], -torch.ones(8, 8))
     gray = build_dataset(DataConfig(name=str(tmp_path), image_size=8, channels=1))
-    luma = gray.batch(0, 1, seed=0)[0]
+    luma = gray.batch(0, 1, seed=0).x[0]
     assert luma.shape == (1, 8, 8)
     assert torch.allclose(luma, torch.full_like(luma, 76 / 127.5 - 1))  # L = 0.299 R
 
@@ -356,7 +357,7 @@ def test_folder_crops_non_square_images_to_the_centre(tmp_path: Path, wide: bool
         stripes[:, 20 * third : 20 * (third + 1), third] = 255
     image = stripes if wide else stripes.transpose(1, 0, 2).copy()
     save_image(tmp_path / "stripes.png", image)
-    x = build_dataset(DataConfig(name=str(tmp_path), image_size=16)).batch(0, 1, seed=0)[0]
+    x = build_dataset(DataConfig(name=str(tmp_path), image_size=16)).batch(0, 1, seed=0).x[0]
     assert x.shape == (3, 16, 16)
     colour = (x + 1) / 2
     inner = colour[:, 2:-2, 2:-2]  # away from the bicubic blend at the crop edges

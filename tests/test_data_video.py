@@ -22,9 +22,9 @@ def test_moving_digits_are_deterministic_clips_of_moving_digits():
     assert data.info.frames == 8 and data.info.image_size == 16 and data.info.channels == 1
     again = build_dataset(DataConfig(name="moving-digits", limit=32, frames=8, image_size=16))
     assert torch.equal(data.images, again.images)  # the same dataset on every run
-    batch = data.batch(0, 4, seed=0)
+    batch = data.batch(0, 4, seed=0).x
     assert batch.shape == (4, 1, 8, 16, 16) and -1 <= batch.min() and batch.max() <= 1
-    assert torch.equal(batch, data.batch(0, 4, seed=0))
+    assert torch.equal(batch, data.batch(0, 4, seed=0).x)
     labels = data.labels
     assert set(labels[:, 0].tolist()) <= {1, 2} and (labels[:, 1] >= 0).all()
     assert ((labels[:, 3] >= 0) == (labels[:, 0] == 2)).all()  # second digit only when present

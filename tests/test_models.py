@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from swgen.data.base import DataInfo
+from swgen.data.base import Batch, DataInfo
 from swgen.errors import UserError
 from swgen.models import MODELS, GenerativeModel
 from swgen.models.penalties import slope_penalty
@@ -62,7 +62,7 @@ def test_train_step_updates_every_network_and_logs_finite_losses(name, info):
     before = {key: snapshot(params) for key, params in groups.items()}
     generator_before = snapshot(model.generator.parameters())
 
-    logs = model.train_step(real_batch(model, info), step=0)
+    logs = model.train_step(Batch(real_batch(model, info)), step=0)
 
     losses = {key: value for key, value in logs.items() if key.startswith("loss_")}
     assert losses
@@ -84,7 +84,7 @@ def test_wgan_keeps_critic_weights_within_the_clipping_box():
     torch.manual_seed(0)
     model = small_model("wgan", DIGITS)
     for step in range(2):
-        model.train_step(real_batch(model, DIGITS), step)
+        model.train_step(Batch(real_batch(model, DIGITS)), step)
     clip = model.config.clip
     assert all(p.abs().max() <= clip for p in model.critic.parameters())
 
@@ -97,7 +97,7 @@ def test_swgan_projections_stay_orthonormal():
     assert sum(len(w) for w in stacked) == model.config.n_blocks
     before = snapshot(p.weight for p in projections)
     for step in range(3):
-        model.train_step(real_batch(model, POINTS), step)
+        model.train_step(Batch(real_batch(model, POINTS)), step)
     assert changed(before, [p.weight for p in projections])
     for projection in projections:
         for w in projection.weight.detach().reshape(-1, projection.d, projection.k):
@@ -181,7 +181,7 @@ def test_short_swgan_training_moves_samples_towards_the_data():
     with torch.no_grad():
         mean_before, spread_before = gap(model.generate(z))
     for step in range(200):
-        model.train_step(gaussians8(64 * model.batches_per_step, data), step)
+        model.train_step(Batch(gaussians8(64 * model.batches_per_step, data)), step)
     with torch.no_grad():
         mean_after, spread_after = gap(model.generate(z))
     assert mean_after < 0.25 * mean_before

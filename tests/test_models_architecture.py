@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from swgen.data.base import DataInfo
+from swgen.data.base import Batch, DataInfo
 from swgen.models import MODELS
 from swgen.models.ctgan import FeatureCritic
 from swgen.nn import build_encoder
@@ -40,7 +40,7 @@ def test_paper_resolves_to_the_papers_networks_and_trains(name):
     assert build(name, GREY, architecture="shared").architecture == "shared"
     model = build(name, GREY, architecture="paper")
     real = torch.rand(8 * model.batches_per_step, *GREY.shape) * 2 - 1
-    logs = model.train_step(real, 0)
+    logs = model.train_step(Batch(real), 0)
     assert all(torch.isfinite(value).all() for value in logs.values())
     samples = model.generate(model.sample_latent(3))
     assert samples.shape == (3, *GREY.shape)
@@ -61,7 +61,7 @@ def test_swae_with_exact_transport_trains_every_part():
     torch.manual_seed(0)
     model = build("swae", GREY, architecture="paper", transport="sort", n_blocks=2)
     before = [p.detach().clone() for p in model.encoder.parameters()]
-    model.train_step(torch.rand(16, *GREY.shape) * 2 - 1, 0)
+    model.train_step(Batch(torch.rand(16, *GREY.shape) * 2 - 1), 0)
     after = list(model.encoder.parameters())
     assert any(not torch.equal(b, a) for b, a in zip(before, after, strict=True))
 

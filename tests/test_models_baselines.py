@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from swgen.cli import main
-from swgen.data.base import DataInfo
+from swgen.data.base import Batch, DataInfo
 from swgen.models import MODELS
 from swgen.models.ae_idt import interpolate_quantiles
 from swgen.models.ctgan import FeatureCritic, consistency_term
@@ -82,7 +82,7 @@ def test_wae_gan_updates_adversary_and_autoencoder():
     model = small("wae", penalty="gan")
     assert set(model.optimizers) == {"autoencoder", "adversary"}
     before = {k: [p.clone() for p in parameters_of(o)] for k, o in model.optimizers.items()}
-    logs = model.train_step(torch.randn(16, 2), step=0)
+    logs = model.train_step(Batch(torch.randn(16, 2)), step=0)
     for key, optimizer in model.optimizers.items():
         after = parameters_of(optimizer)
         assert any(not torch.equal(b, a) for b, a in zip(before[key], after, strict=True)), key
@@ -148,14 +148,14 @@ def test_idt_refits_lazily_and_deterministically():
     with torch.no_grad():
         assert torch.equal(model.transfer(z), z)  # identity until fitted
     for step in range(3):  # 48 codes, fewer than the bank holds
-        model.train_step(torch.randn(16, 2), step)
+        model.train_step(Batch(torch.randn(16, 2)), step)
     assert int(model.codes_written) == 48 and int(model.codes_fitted) == 0
     with torch.no_grad():
         model.generate(z)
     assert int(model.codes_fitted) == 48 and bool(model.transfer.fitted)
     first = {key: value.clone() for key, value in model.transfer.state_dict().items()}
     for step in range(5):  # wraps around the ring buffer
-        model.train_step(torch.randn(16, 2), step)
+        model.train_step(Batch(torch.randn(16, 2)), step)
     assert int(model.codes_written) == 128
     twin = small("ae-idt", idt_iterations=5, bank_size=64)
     twin.code_bank.copy_(model.code_bank)

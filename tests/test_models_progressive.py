@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from swgen.data.base import DataInfo
+from swgen.data.base import Batch, DataInfo
 from swgen.errors import UserError
 from swgen.models.progressive import (
     ProgressiveConfig,
@@ -46,7 +46,7 @@ def test_phase_advances_with_images_shown_and_picks_the_minibatch(cls, config):
     for step in range(8):
         size = model.batch_size(64)  # the engine's train.batch_size is not used
         seen.append((model.phase()[0], size))
-        logs = model.train_step(torch.rand(size, 1, 16, 16) * 2 - 1, step)
+        logs = model.train_step(Batch(torch.rand(size, 1, 16, 16) * 2 - 1), step)
         assert torch.isfinite(logs["loss_critic"]) and torch.isfinite(logs["loss_generator"])
     # level 0 with batches of 8 for 8 images, level 1 fading with 4 for 8 images, then stable
     assert seen[:4] == [(0, 8), (1, 4), (1, 4), (1, 4)]
@@ -58,16 +58,16 @@ def test_phase_advances_with_images_shown_and_picks_the_minibatch(cls, config):
 def test_adam_moments_are_reset_when_a_level_starts_or_stops_fading():
     model = make()
     real = torch.rand(8, 1, 16, 16)
-    model.train_step(real, 0)  # level 0: one Adam step
+    model.train_step(Batch(real), 0)  # level 0: one Adam step
     moments = model.optimizers["critic"].state
     assert {int(s["step"]) for s in moments.values()} == {1}
-    model.train_step(real[:4], 1)  # level 1 fades in: fresh moments, new layers included
+    model.train_step(Batch(real[:4]), 1)  # level 1 fades in: fresh moments, new layers included
     assert {int(s["step"]) for s in model.optimizers["critic"].state.values()} == {1}
-    model.train_step(real[:4], 2)  # same stage: moments kept
+    model.train_step(Batch(real[:4]), 2)  # same stage: moments kept
     assert {int(s["step"]) for s in model.optimizers["critic"].state.values()} == {2}
     kept = make(reset_optimizer=False)
     for step in range(3):
-        kept.train_step(real[: kept.batch_size(8)], step)
+        kept.train_step(Batch(real[: kept.batch_size(8)]), step)
     assert 3 in {int(s["step"]) for s in kept.optimizers["critic"].state.values()}
 
 

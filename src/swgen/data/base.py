@@ -30,18 +30,29 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class DataInfo:
-    """Shape of one sample as the networks see it.
+    """Shape of one sample as the networks see it, and what each batch row carries beside it.
 
     ``kind == "points"``: ``shape == (d,)``, values in data coordinates.
     ``kind == "images"``: ``shape == (C, H, W)``, values in [-1, 1].
     ``kind == "video"``: ``shape == (C, T, H, W)`` (T frames), values in [-1, 1].
 
-    Kinds are data, not classes: a new kind (labels, domains, pairs) adds a value here and the
-    fields it needs, and each model checks the kinds it can train on.
+    Beside the samples ``x`` a batch (:class:`Batch`) may carry, for every kind:
+
+    * class labels, when ``num_classes > 0`` (``class_names`` names them, in label order);
+    * a second sample ``y`` per row, when ``pairing`` is ``"paired"`` (``y`` is the target of
+      the input ``x``: enhancement, pix2pix-style pairs) or ``"unpaired"`` (``x`` from domain A,
+      ``y`` from domain B, drawn independently: CycleGAN-style translation). ``y_shape`` is the
+      shape of one ``y`` (``shape`` unless the two differ).
+
+    Kinds are data, not classes: each model checks the kinds and extras it can train on.
     """
 
     kind: Literal["points", "images", "video"]
     shape: tuple[int, ...]
+    num_classes: int = 0
+    class_names: tuple[str, ...] = ()
+    pairing: Literal["none", "paired", "unpaired"] = "none"
+    y_shape: tuple[int, ...] | None = None
 
     @property
     def is_pixels(self) -> bool:
@@ -63,6 +74,58 @@ class DataInfo:
         if self.kind == "video":
             return self.shape[1]
         return 1 if self.kind == "images" else 0
+
+    @property
+    def has_labels(self) -> bool:
+        return self.num_classes > 0
+
+    @property
+    def target_shape(self) -> tuple[int, ...]:
+        """Shape of one ``y`` (meaningful when ``pairing != "none"``)."""
+        return self.y_shape if self.y_shape is not None else self.shape
+
+
+@dataclass
+class Batch:
+    """One real batch, the same for every model: ``train_step(batch, step)`` reads its fields.
+
+    ``x``: the samples (B, *DataInfo.shape), float32 in model space; with pairs or two domains,
+    the inputs / domain A. ``labels``: (B,) int64 class indices when ``DataInfo.num_classes > 0``,
+    else ``None``. ``y``: (B, *DataInfo.target_shape) targets / domain-B samples when
+    ``DataInfo.pairing != "none"``, else ``None``. Rows of all fields correspond (except that
+    unpaired ``y`` rows are independent draws).
+    """
+
+    x: Tensor
+    labels: Tensor | None = None
+    y: Tensor | None = None
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def to(self, device: torch.device | str, non_blocking: bool = False) -> Batch:
+        return Batch(*(_move(t, device, non_blocking) for t in (self.x, self.labels, self.y)))
+
+    def chunk(self, n: int) -> list[Batch]:
+        """``n`` consecutive batches of equal rows (e.g. one per critic update)."""
+        if len(self) % n:
+            raise ValueError(f"{len(self)} rows do not split into {n} batches")
+        parts = [t.chunk(n) if t is not None else [None] * n for t in (self.x, self.labels, self.y)]
+        return [Batch(*fields) for fields in zip(*parts, strict=True)]
+
+    @staticmethod
+    def cat(batches: list[Batch]) -> Batch:
+        """Rows of ``batches`` one after the other (the fields present in the first)."""
+        first = batches[0]
+        fields = []
+        for name in ("x", "labels", "y"):
+            values = [getattr(b, name) for b in batches]
+            fields.append(None if getattr(first, name) is None else torch.cat(values))
+        return Batch(*fields)
+
+
+def _move(t: Tensor | None, device: torch.device | str, non_blocking: bool) -> Tensor | None:
+    return None if t is None else t.to(device, non_blocking=non_blocking)
 
 
 # ``step_generator(seed, SAMPLE_STREAM, ...)`` draws ``DataSource.sample`` reference sets: a stream
@@ -91,12 +154,17 @@ class DataSource(ABC):
     @abstractmethod
     def batch(
         self, step: int, batch_size: int, seed: int, rank: int = 0, world_size: int = 1
-    ) -> Tensor:
-        """Rows ``rank::world_size`` of the global batch number ``step`` (float32, model space)."""
+    ) -> Batch:
+        """Rows ``rank::world_size`` of the global batch number ``step`` (float32, model space),
+        with the labels and second samples that ``info`` announces."""
 
     @abstractmethod
     def sample(self, n: int, seed: int = 0) -> Tensor:
-        """``n`` real samples (float32, model space), e.g. as the reference set of a metric."""
+        """``n`` real samples ``x`` (float32, model space), e.g. a metric's reference set."""
+
+    def sample_batch(self, n: int, seed: int = 0) -> Batch:
+        """The same ``n`` samples as :meth:`sample` with their labels and second samples."""
+        return Batch(self.sample(n, seed))
 
     def to_data_space(self, x: Tensor) -> Tensor:
         """Model-space samples to what users save: images and video in [0, 1], points unchanged."""

@@ -17,17 +17,34 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from swgen.data.base import SAMPLE_STREAM, DataConfig, DataInfo, DataSource, step_generator
+from swgen.data.base import (
+    SAMPLE_STREAM,
+    Batch,
+    DataConfig,
+    DataInfo,
+    DataSource,
+    step_generator,
+)
 from swgen.errors import UserError
 
 
 class InMemoryImages(DataSource):
     """A finite image or video dataset: ``images`` is uint8 (N, C, H, W) or (N, C, T, H, W)
-    (video clips), served as float32 in [-1, 1]."""
+    (video clips), served as float32 in [-1, 1].
+
+    ``labels`` of shape (N,) are class indices served with every batch (``class_names`` names
+    them; default "0", "1", ...); other label shapes (e.g. moving digits' per-clip records) are
+    kept on the dataset for metrics but not served."""
 
     _cached_epochs = 4  # a batch spans at most two epochs; keep a few for sample() too
 
-    def __init__(self, name: str, images: Tensor, labels: Tensor | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        images: Tensor,
+        labels: Tensor | None = None,
+        class_names: tuple[str, ...] | None = None,
+    ) -> None:
         if images.dtype != torch.uint8 or images.dim() not in (4, 5):
             raise ValueError(
                 f"images must be uint8 (N, C, H, W) or clips (N, C, T, H, W), got {images.dtype} "
@@ -38,7 +55,17 @@ class InMemoryImages(DataSource):
         self.name = name
         self.images = images.contiguous()
         self.labels = labels
-        self.info = DataInfo("images" if images.dim() == 4 else "video", tuple(images.shape[1:]))
+        kind = "images" if images.dim() == 4 else "video"
+        self._serves_labels = labels is not None and labels.dim() == 1 and len(labels) > 0
+        if self._serves_labels:
+            assert labels is not None
+            num_classes = int(labels.max()) + 1
+            names = class_names or tuple(str(k) for k in range(num_classes))
+            if len(names) < num_classes:
+                raise ValueError(f"{len(names)} class names for {num_classes} classes")
+            self.info = DataInfo(kind, tuple(images.shape[1:]), len(names), tuple(names))
+        else:
+            self.info = DataInfo(kind, tuple(images.shape[1:]))
         self._permutations: OrderedDict[tuple[int, ...], Tensor] = OrderedDict()
 
     def __len__(self) -> int:
@@ -46,20 +73,23 @@ class InMemoryImages(DataSource):
 
     def batch(
         self, step: int, batch_size: int, seed: int, rank: int = 0, world_size: int = 1
-    ) -> Tensor:
+    ) -> Batch:
         start = step * batch_size
         positions = torch.arange(start + rank, start + batch_size, world_size)
-        return self._gather(positions, seed)
+        return self._gather_batch(positions, seed)
 
     def sample(self, n: int, seed: int = 0) -> Tensor:
         """``n`` samples in the order of a shuffle apart from training (distinct while n <= N)."""
-        return self._gather(torch.arange(n), seed, SAMPLE_STREAM)
+        return self._gather_batch(torch.arange(n), seed, SAMPLE_STREAM).x
+
+    def sample_batch(self, n: int, seed: int = 0) -> Batch:
+        return self._gather_batch(torch.arange(n), seed, SAMPLE_STREAM)
 
     def describe(self) -> str:
         what = "images" if self.info.kind == "images" else "clips (C, T, H, W)"
         return f"{self.name}: {len(self)} {what} of shape {tuple(self.info.shape)}"
 
-    def _gather(self, positions: Tensor, seed: int, *stream: int) -> Tensor:
+    def _gather_batch(self, positions: Tensor, seed: int, *stream: int) -> Batch:
         """Samples at ``positions`` of the epoch sequence (``stream`` selects another shuffle)."""
         n = len(self.images)
         epochs, offsets = positions // n, positions % n
@@ -67,7 +97,9 @@ class InMemoryImages(DataSource):
         for epoch in torch.unique(epochs).tolist():
             in_epoch = epochs == epoch
             index[in_epoch] = self._permutation(seed, *stream, epoch)[offsets[in_epoch]]
-        return self.images[index].float().div_(127.5).sub_(1.0)
+        x = self.images[index].float().div_(127.5).sub_(1.0)
+        assert self.labels is not None or not self._serves_labels
+        return Batch(x, self.labels[index] if self._serves_labels else None)  # type: ignore[index]
 
     def _permutation(self, seed: int, *stream: int) -> Tensor:
         key = (seed, *stream)

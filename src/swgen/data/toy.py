@@ -19,7 +19,14 @@ from abc import abstractmethod
 import torch
 from torch import Tensor
 
-from swgen.data.base import SAMPLE_STREAM, DataConfig, DataInfo, DataSource, step_generator
+from swgen.data.base import (
+    SAMPLE_STREAM,
+    Batch,
+    DataConfig,
+    DataInfo,
+    DataSource,
+    step_generator,
+)
 from swgen.registry import DATASETS
 
 
@@ -35,9 +42,9 @@ class ToyPoints(DataSource):
 
     def batch(
         self, step: int, batch_size: int, seed: int, rank: int = 0, world_size: int = 1
-    ) -> Tensor:
+    ) -> Batch:
         points = self.draw(batch_size, step_generator(seed, step))[rank::world_size]
-        return points / self.model_scale
+        return Batch(points / self.model_scale)
 
     def sample(self, n: int, seed: int = 0) -> Tensor:
         return self.draw(n, step_generator(seed, SAMPLE_STREAM)) / self.model_scale

@@ -46,7 +46,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from swgen.data.base import DataInfo
+from swgen.data.base import Batch, DataInfo
 from swgen.models.base import GenerativeModel
 from swgen.models.gan import Norm, check_positive
 from swgen.nn import build_encoder, build_generator
@@ -182,7 +182,8 @@ class AEIDT(GenerativeModel):
             )
         }
 
-    def train_step(self, real: Tensor, step: int) -> dict[str, Tensor]:
+    def train_step(self, batch: Batch, step: int) -> dict[str, Tensor]:
+        real = batch.x
         codes = self.encoder(real)
         loss = F.mse_loss(self.generator(codes), real)
         self.optimize(loss, self.optimizers["autoencoder"])

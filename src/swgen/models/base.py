@@ -6,7 +6,7 @@ so adding a model never means touching the engine:
 
 * ``Config``: a dataclass of hyperparameters whose defaults are the paper's,
 * ``batches_per_step``: how many real batches one step consumes (default 1),
-* ``train_step(real, step) -> dict`` of detached scalar tensors to log (``loss_*`` are checked
+* ``train_step(batch, step) -> dict`` of detached scalar tensors to log (``loss_*`` are checked
   for NaN/inf by the engine),
 * ``generate(z)`` and ``sample_latent(n, generator)`` for sampling,
 * ``optimizers``: a name -> optimiser dict, saved in checkpoints,
@@ -43,7 +43,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor, nn
 
-from swgen.data.base import DataInfo
+from swgen.data.base import Batch, DataInfo
 
 GradientSync = Callable[[list[nn.Parameter]], None]
 
@@ -110,7 +110,9 @@ class GenerativeModel(nn.Module):
         name = getattr(self.config, "architecture", "shared")
         return self.paper_architecture_for(self.data) if name == "paper" else name
 
-    def train_step(self, real: Tensor, step: int) -> dict[str, Tensor]:
+    def train_step(self, batch: Batch, step: int) -> dict[str, Tensor]:
+        """One training step on ``batch`` (``batch.x`` the real samples; ``batch.labels`` and
+        ``batch.y`` when ``self.data`` announces them); returns detached scalars to log."""
         raise NotImplementedError
 
     def generate(self, z: Tensor) -> Tensor:

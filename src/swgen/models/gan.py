@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
-from swgen.data.base import DataInfo
+from swgen.data.base import Batch, DataInfo
 from swgen.models.base import GenerativeModel, per_sample_noise, requires_grad
 from swgen.nn import build_encoder, build_generator
 from swgen.registry import MODELS
@@ -100,19 +100,16 @@ class GAN(GenerativeModel):
     def noise(self, n: int, like: Tensor) -> Tensor:
         return per_sample_noise(n, self.latent_dim, device=like.device)
 
-    def train_step(self, real: Tensor, step: int) -> dict[str, Tensor]:
-        if real.shape[0] % self.batches_per_step:
-            raise ValueError(
-                f"{real.shape[0]} rows do not split into {self.batches_per_step} batches"
-            )
-        batches = real.chunk(self.batches_per_step)
+    def train_step(self, batch: Batch, step: int) -> dict[str, Tensor]:
+        real = batch.x
+        batches = [part.x for part in batch.chunk(self.batches_per_step)]
 
         requires_grad(self.critic, True)
-        for batch in batches:  # n_critic critic updates, each on a fresh real batch
+        for critic_real in batches:  # n_critic critic updates, each on a fresh real batch
             with torch.no_grad():  # the critic's update needs no graph through G
-                fake = self.generator(self.noise(len(batch), batch))
+                fake = self.generator(self.noise(len(critic_real), critic_real))
             with parametrize.cached():  # orthogonal weights computed once per update, not per use
-                loss, logs = self.critic_loss(batch, fake)
+                loss, logs = self.critic_loss(critic_real, fake)
             self.optimize(loss, self.optimizers["critic"])
             self.after_critic_update()
 

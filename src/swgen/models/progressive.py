@@ -44,7 +44,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from swgen.data.base import DataInfo
+from swgen.data.base import Batch, DataInfo
 from swgen.errors import UserError
 from swgen.models.base import GenerativeModel, requires_grad
 from swgen.models.gan import check_positive
@@ -244,7 +244,8 @@ class ProgressiveGAN(GenerativeModel):
         return torch.optim.Adam(parameters, lr=c.lr, betas=c.betas, eps=c.eps)
 
     # --- one step ------------------------------------------------------------------------------
-    def train_step(self, real: Tensor, step: int) -> dict[str, Tensor]:
+    def train_step(self, batch: Batch, step: int) -> dict[str, Tensor]:
+        real = batch.x
         level, alpha = self.phase()
         stage = 2 * level + (alpha < 1.0)
         if self.config.reset_optimizer and int(self.last_stage) not in (-1, stage):

@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from swgen.data.base import DataInfo
+from swgen.data.base import Batch, DataInfo
 from swgen.models.base import GenerativeModel
 from swgen.models.gan import Norm, check_positive
 from swgen.nn import build_encoder, build_generator
@@ -88,7 +88,8 @@ class SWAE(GenerativeModel):
             codes = block(codes, z)
         return codes
 
-    def train_step(self, real: Tensor, step: int) -> dict[str, Tensor]:
+    def train_step(self, batch: Batch, step: int) -> dict[str, Tensor]:
+        real = batch.x
         z = torch.randn(real.shape[0], self.latent_dim, device=real.device)
         loss = F.mse_loss(self.generator(self.encode(real, z)), real)
         self.optimize(loss, self.optimizers["autoencoder"])

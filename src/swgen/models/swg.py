@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from swgen.data.base import Batch
 from swgen.models.base import requires_grad
 from swgen.models.ctgan import FeatureCritic
 from swgen.models.gan import GAN, Norm, check_positive
@@ -73,7 +74,8 @@ class SWG(GAN):
         )
         return distance.square()
 
-    def train_step(self, real: Tensor, step: int) -> dict[str, Tensor]:
+    def train_step(self, batch: Batch, step: int) -> dict[str, Tensor]:
+        real = batch.x
         z = self.noise(len(real), real)
 
         requires_grad(self.critic, False)

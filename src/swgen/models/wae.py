@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from swgen.data.base import DataInfo
+from swgen.data.base import Batch, DataInfo
 from swgen.models.base import GenerativeModel, requires_grad
 from swgen.models.gan import Norm, check_positive
 from swgen.nn import MLP, build_encoder, build_generator
@@ -159,7 +159,8 @@ class WAE(GenerativeModel):
         squared = (reconstructed - real).square().flatten(start_dim=1).sum(dim=1)
         return self.config.reconstruction_weight * squared.mean()
 
-    def train_step(self, real: Tensor, step: int) -> dict[str, Tensor]:
+    def train_step(self, batch: Batch, step: int) -> dict[str, Tensor]:
+        real = batch.x
         c = self.config
         prior = torch.randn(real.shape[0], self.latent_dim, device=real.device)
         prior = prior * math.sqrt(c.prior_variance)

@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 from swgen.config import RunConfig
 from swgen.data import build_dataset
-from swgen.data.base import DataSource
+from swgen.data.base import Batch, DataSource
 from swgen.errors import Interrupted, UserError
 from swgen.models.base import GenerativeModel, set_noise_shard
 from swgen.plots import frame_strips, image_grid, save_picture, scatter_plot
@@ -334,8 +334,9 @@ class Trainer:
                 group.setdefault("initial_lr", group["lr"])
                 group["lr"] = group["initial_lr"] * factor
 
-    def _real_batch(self, step: int) -> Tensor:
-        """The real batches of generator step ``step``: this process's rows of each."""
+    def _real_batch(self, step: int) -> Batch:
+        """The real batches of generator step ``step``: this process's rows of each, one after
+        the other (labels and second samples included, whatever the data carries)."""
         per_step = self.model.batches_per_step
         # A model may size its batches from its own state (progressive growing's minibatch per
         # resolution); the batch stays a pure function of (seed, step, model state).
@@ -355,7 +356,7 @@ class Trainer:
             )
             for index in range(per_step)
         ]
-        return torch.cat(batches).to(self.accelerator.device, non_blocking=True)
+        return Batch.cat(batches).to(self.accelerator.device, non_blocking=True)
 
     def _seed_noise(self) -> None:
         """Seed the noise stream (unless restored from a checkpoint): one stream shared by all
