@@ -158,7 +158,8 @@ class ExplodingModel(GenerativeModel):
         self.generator = torch.nn.Linear(config.latent_dim, data.shape[0])
         self.optimizers = {"generator": torch.optim.SGD(self.generator.parameters(), lr=0.01)}
 
-    def train_step(self, real, step):
+    def train_step(self, batch, step):
+        real = batch.x
         fake = self.generator(torch.randn(len(real), self.latent_dim))
         loss = (fake - real).pow(2).mean()
         if step + 1 >= self.config.explode_at:

@@ -36,7 +36,8 @@ class SignallingModel(GenerativeModel):
         self.generator = torch.nn.Linear(config.latent_dim, data.shape[0])
         self.optimizers = {"generator": torch.optim.SGD(self.generator.parameters(), lr=0.01)}
 
-    def train_step(self, real, step):
+    def train_step(self, batch, step):
+        real = batch.x
         if step + 1 == self.config.signal_at:
             os.kill(os.getpid(), self.config.signal_number)
         loss = (self.generator(torch.randn(len(real), self.latent_dim)) - real).pow(2).mean()
