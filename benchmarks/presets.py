@@ -35,23 +35,50 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
             (
                 "old preset (width 16, n_critic 4, 800 steps)",
                 800,
-                ["model.width=16", "model.n_critic=4", "model.slope_form=derivative"],
+                [
+                    "model.width=16",
+                    "model.n_critic=4",
+                    "model.lr=0.0003",
+                    "model.slope_form=derivative",
+                    "train.lr_schedule=constant",
+                ],
             ),
             (
                 "n_critic 4, 1100 steps, linear decay from half-way",
                 1100,
-                ["model.n_critic=4", "train.lr_schedule=linear", "train.lr_decay_start=0.5"],
+                [
+                    "model.n_critic=4",
+                    "model.lr=0.0003",
+                    "train.lr_schedule=linear",
+                    "train.lr_decay_start=0.5",
+                ],
             ),
             (
-                "new preset: n_critic 2, 1800 steps, linear decay from half-way",
+                "n_critic 2, 1800 steps, linear decay from half-way",
                 1800,
-                ["model.n_critic=2", "train.lr_schedule=linear", "train.lr_decay_start=0.5"],
+                [
+                    "model.n_critic=2",
+                    "model.lr=0.0003",
+                    "train.lr_schedule=linear",
+                    "train.lr_decay_start=0.5",
+                ],
+            ),
+            ("n_critic 2, lr 1e-3, 1800 steps, linear decay", 1800, ["model.lr=0.001"]),
+            (
+                "n_critic 1, lr 1e-3, 2700 steps, linear decay",
+                2700,
+                ["model.lr=0.001", "model.n_critic=1"],
             ),
         ],
     ),
     "gaussians25": (
         2500,
         [
+            (
+                "old preset (n_critic 4, lr 3e-4, 6000 steps)",
+                6000,
+                ["model.n_critic=4", "model.lr=0.0003"],
+            ),
             ("default", 0, []),
         ],
     ),
