@@ -369,6 +369,7 @@ RANGES: dict[str, Range] = {
     "limit": COUNT,
     "frames": Range(1, 4096),
     "frame_stride": Range(1, 4096),
+    "load_size": Range(1, 4096),
     # model:
     "latent_dim": SIZE,
     "code_dim": SIZE,
