@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +92,7 @@ class TwoDomainImages(DataSource):
     ``train_a``/``train_b`` hold uint8 images at the load size (>= ``size``); ``test_a``/``test_b``
     the held-out ones (default: the training images). With ``paired_test`` row i of ``test_a``
     and row i of ``test_b`` show the same thing in the two domains (the truth of a translation).
+    ``classifier``/``classifier_view`` name a shipped classifier and how it reads each domain.
     """
 
     def __init__(
@@ -103,6 +105,8 @@ class TwoDomainImages(DataSource):
         test_a: Tensor | None = None,
         test_b: Tensor | None = None,
         paired_test: bool = False,
+        classifier: str | None = None,
+        classifier_view: Callable[[Tensor, str], Tensor] | None = None,
     ) -> None:
         if train_a.shape[1:2] != train_b.shape[1:2]:
             raise UserError(f"the two domains of {name!r} have different channel counts")
@@ -110,6 +114,10 @@ class TwoDomainImages(DataSource):
         self.size = size
         self.flip = flip
         self.paired_test = paired_test
+        # A shipped classifier that reads both domains through ``classifier_view(images, "A"|"B")``
+        # (images in [0, 1]), for the label preservation metric; None for folders.
+        self.classifier = classifier
+        self.classifier_view = classifier_view
         self.domains = {
             "A": InMemoryImages(f"{name} A", train_a, stream=DOMAIN_STREAMS["A"]),
             "B": InMemoryImages(f"{name} B", train_b, stream=DOMAIN_STREAMS["B"]),
@@ -290,4 +298,5 @@ def digits_recolour(config: DataConfig) -> TwoDomainImages:
     return TwoDomainImages(
         "digits-recolour", a[train_a], b[train_b], size=config.image_size,
         flip=flip_default(config, False), test_a=a[test], test_b=b[test], paired_test=True,
+        classifier="digits", classifier_view=classifier_view,
     )  # fmt: skip

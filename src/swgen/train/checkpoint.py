@@ -101,6 +101,20 @@ class TrainedRun:
         self.model.eval()
         return self.data.to_data_space(self.model.generate(latents.to(self.model.device)).float())
 
+    @torch.no_grad()
+    def translate(self, x: torch.Tensor, direction: str, batch: int = 250) -> list[torch.Tensor]:
+        """For a model that maps data: ``[input, output, ...]`` panels (data space, on the CPU)
+        of model-space inputs ``x``, in chunks of ``batch``."""
+        from swgen.plots import translation_panels
+
+        self.model.eval()
+        chunks = []
+        for start in range(0, len(x), batch):
+            part = x[start : start + batch]
+            translated = self.model.translate(part.to(self.model.device), direction)
+            chunks.append(translation_panels(self.data, part, translated))
+        return [torch.cat(panel) for panel in zip(*chunks, strict=True)]
+
     def sample(self, n: int, seed: int = 0, batch: int = 500) -> torch.Tensor:
         generator = torch.Generator().manual_seed(seed)
         chunks = [
