@@ -12,6 +12,7 @@ translation: ``cyclegan`` (Zhu et al. 2017) and ``attention-gan`` (Chen et al. 2
 
 from swgen.models import (  # noqa: F401  (registers the models)
     ae_idt,
+    attention_gan,
     ctgan,
     cyclegan,
     gan,
