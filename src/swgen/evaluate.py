@@ -334,6 +334,7 @@ def evaluate_run(
     started = time.perf_counter()
     if run.model.maps_data:
         metrics = evaluate_translation(run, n, seed)
+        n = max(found["n"] for found in metrics.values())  # held-out inputs, each used once
     elif run.data.info.kind == "points":
         metrics = evaluate_points(run, n, seed)
     elif run.data.info.kind == "video":
