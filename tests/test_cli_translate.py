@@ -114,7 +114,9 @@ def test_sample_and_eval_on_translation_runs(runs, tmp_path):
 def test_digits_recolour_eval_measures_against_the_truth(tmp_path):
     run = tmp_path / "digits"
     argv = ["train", "--model", "cyclegan", "--data", "digits-recolour", "--out", str(run)]
-    assert main([*argv, *TINY, "data.image_size=16", "data.limit=40"]) == 0
+    assert main([*argv, *TINY, "data.image_size=16", "data.limit=40", "train.eval_every=2"]) == 0
+    logged = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert any("ssim_AtoB" in r and "label_preservation_BtoA" in r for r in logged)
     assert main(["eval", str(run), "--n", "8"]) == 0
     found = json.loads((run / "eval.json").read_text())["metrics"]["AtoB"]
     for key in ("psnr", "ssim", "psnr_identity", "ssim_identity", "label_preservation"):

@@ -257,6 +257,7 @@ def training_metrics(trainer: Any) -> dict[str, float]:
             f"{key}_{direction}": value
             for direction, found in evaluate_translation(trainer, n, seed).items()
             for key, value in found.items()
+            if key != "n"
         }
     latents = trainer.model.sample_latent(n, torch.Generator().manual_seed(seed + 7))
     fake = trainer.generate(latents).cpu()

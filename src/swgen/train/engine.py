@@ -475,17 +475,21 @@ class Trainer:
             self.model.train(was_training)
 
     @torch.no_grad()
-    def translate(self, x: Tensor, direction: str) -> list[Tensor]:
+    def translate(self, x: Tensor, direction: str, batch: int = 250) -> list[Tensor]:
         """For a model that maps data: ``[input, output, ...]`` panels of model-space inputs
         ``x``, in data space (one-channel maps such as attention as they are, in [0, 1])."""
         was_training = self.model.training
         self.model.eval()
+        chunks = []
         try:
             with self.ema.applied() if self.ema is not None else nullcontext():
-                panels = self.model.translate(x.to(self.accelerator.device), direction)
+                for start in range(0, len(x), batch):
+                    part = x[start : start + batch]
+                    panels = self.model.translate(part.to(self.accelerator.device), direction)
+                    chunks.append(translation_panels(self.data, part, panels))
         finally:
             self.model.train(was_training)
-        return translation_panels(self.data, x, panels)
+        return [torch.cat(panel) for panel in zip(*chunks, strict=True)]
 
     def write_samples(self) -> Path | None:
         if not self.is_main:
