@@ -12,16 +12,20 @@ network ``A`` (one channel in [0, 1]) and a transformation network ``T``:
 * ``L = L_GAN(G, D_Y) + L_GAN(F, D_X) + lambda_cyc L_cyc + lambda_Acyc L_Acyc
   + lambda_sparse L_sparse``, minimised over ``T`` and ``A``, maximised over the critics.
 
-Defaults from the official code (xinyuanc91/Attention-GAN, ``cycle_attn_gan_model.py`` and
-``scripts/train_attngan.sh``; reference-facts.md, section 3a): ``T`` a ResNet generator (64
-channels), ``A`` a 6-block ResNet generator with one output channel and ``clamp(|tanh|, 0, 1)``,
-70 x 70 PatchGAN critics, LSGAN, ``lambda_cyc = 10``, ``lambda_sparse = lambda_Acyc = 1``, no
-identity loss, history pool 50, Xavier initialisation, Adam lr 2e-4, betas (0.5, 0.999). The
-code's separate Adam optimisers for ``T`` and ``A`` are one Adam here (Adam is per-parameter, so
-the updates are the same); its step schedule (x0.1 after 100 epochs) is not the default:
-swgen's ``train.lr_schedule=linear`` is. Everything else (losses, pool, step order, options) is
-CycleGAN's (``swgen.models.cyclegan``). The paper's supervised variant (attention masks given)
-is not implemented.
+Defaults from the official code (xinyuanc91/Attention-GAN, ``cycle2_attn_gan_model.py``,
+``networks.py`` and ``scripts/train_attngan.sh``; reference-facts.md, section 3a): ``T`` a ResNet
+generator (64 channels), ``A`` a 6-block ResNet generator with one output channel and
+``clamp(|tanh|, 0, 1)``, 70 x 70 PatchGAN critics, LSGAN, ``lambda_cyc = 10``,
+``lambda_sparse = lambda_Acyc = 1``, no identity loss (when switched on, as in the code, it asks
+``T`` alone to leave target-domain images unchanged), history pool 50, Xavier initialisation with
+gain 1, Adam lr 2e-4, betas (0.5, 0.999).
+
+Departures: the code's separate Adam optimisers for ``T`` and ``A`` are one Adam here (Adam is
+per-parameter, so the updates are the same); its step schedule (x0.1 after 100 epochs) is not
+offered, swgen's ``train.lr_schedule=linear`` is; its instance norm keeps running statistics for
+testing, swgen's normalises every image by its own. Everything else (losses, pool, step order,
+options such as ``critic=swd``) is CycleGAN's (``swgen.models.cyclegan``). The paper's
+supervised variant (attention masks given) is not implemented.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ class AttentionGANConfig(CycleGANConfig):
     lambda_sparse: float = 1.0  # weight of the attention sparsity L1, official code's loss_attn
     lambda_attention_cycle: float = 1.0  # weight of attention consistency, attn_cycle_weight
     lambda_identity: float = 0.0  # identity L1 weight (share of lambda_cycle); official code: 0
-    init: Literal["normal", "xavier"] = "xavier"  # conv weights: Xavier (gain 0.02), official code
+    init: Literal["normal", "xavier"] = "xavier"  # conv weights: Xavier (gain 1), official code
 
 
 @MODELS.register("attention-gan")
@@ -61,6 +65,9 @@ class AttentionGAN(CycleGAN):
 
     def map_with_attention(self, network: nn.Module, x: Tensor) -> tuple[Tensor, Tensor | None]:
         return network.with_attention(x)
+
+    def identity_map(self, network: nn.Module, x: Tensor) -> Tensor:
+        return network.transform(x)  # the official code's identity loss: T alone
 
     def attention_losses(self, maps: dict[str, Tensor | None]) -> dict[str, Tensor]:
         """``lambda_sparse L_sparse`` and ``lambda_Acyc L_Acyc`` (module docstring)."""

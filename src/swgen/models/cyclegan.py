@@ -72,7 +72,9 @@ class CycleGANConfig:
     lambda_cycle: float = 10.0  # weight of the cycle L1 terms, CycleGAN code's lambda_A, lambda_B
     lambda_identity: float = 0.5  # identity L1 weight as a share of lambda_cycle, CycleGAN code
     pool_size: int = 50  # generated images each critic keeps in its history, CycleGAN code
-    init: Literal["normal", "xavier"] = "normal"  # conv weights N(0, 0.02) or Xavier (gain 0.02)
+    init: Literal["normal", "xavier"] = (
+        "normal"  # conv weights N(0, 0.02), or xavier: Attention-GAN code
+    )
     lr: float = 2e-4  # Adam, generators and critics, CycleGAN code
     betas: tuple[float, float] = (0.5, 0.999)  # Adam, CycleGAN code
 
@@ -174,6 +176,10 @@ class CycleGAN(GenerativeModel):
         """``(network(x), its attention map or None)``; CycleGAN's generators have none."""
         return network(x), None
 
+    def identity_map(self, network: nn.Module, x: Tensor) -> Tensor:
+        """What the identity loss asks to leave ``x`` unchanged: the generator itself."""
+        return network(x)
+
     def generators(self, direction: str) -> nn.Module:
         if direction not in self.directions:
             raise UserError(f"unknown direction {direction!r}; choose AtoB or BtoA")
@@ -220,8 +226,8 @@ class CycleGAN(GenerativeModel):
         }
         if c.lambda_identity > 0:
             weight = c.lambda_identity * c.lambda_cycle
-            identity_b = self.generator_ab(real_b)
-            identity_a = self.generator_ba(real_a)
+            identity_b = self.identity_map(self.generator_ab, real_b)
+            identity_a = self.identity_map(self.generator_ba, real_a)
             terms["identity"] = weight * (
                 F.l1_loss(identity_b, real_b) + F.l1_loss(identity_a, real_a)
             )

@@ -18,7 +18,8 @@ ECCV 2018): the ResNet generator, the PatchGAN critic and the attention-layered 
   by ``clamp(|a|, 0, 1)`` (the official code's ``Norm`` layer after ``resnet_6blocks``).
 
 Initialisation: every conv weight N(0, 0.02), biases 0 (the CycleGAN code's ``init_type=normal``,
-``init_gain=0.02``); Attention-GAN's code uses Xavier instead, which ``init="xavier"`` gives.
+``init_gain=0.02``); ``init="xavier"`` is Attention-GAN's code: Xavier normal with gain 1
+(``weights_init_xavier`` in its ``networks.py``).
 """
 
 from __future__ import annotations
@@ -50,11 +51,11 @@ def patch_layers(image_size: int) -> int:
 
 
 def init_weights(module: nn.Module, kind: str = "normal") -> None:
-    """CycleGAN's N(0, 0.02) or Attention-GAN's Xavier on every conv; zero biases."""
+    """CycleGAN's N(0, 0.02) or Attention-GAN's Xavier (gain 1) on every conv; zero biases."""
     for layer in module.modules():
         if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
             if kind == "xavier":
-                nn.init.xavier_normal_(layer.weight, gain=0.02)
+                nn.init.xavier_normal_(layer.weight, gain=1.0)
             else:
                 nn.init.normal_(layer.weight, 0.0, 0.02)
             if layer.bias is not None:
