@@ -72,9 +72,7 @@ class CycleGANConfig:
     lambda_cycle: float = 10.0  # weight of the cycle L1 terms, CycleGAN code's lambda_A, lambda_B
     lambda_identity: float = 0.5  # identity L1 weight as a share of lambda_cycle, CycleGAN code
     pool_size: int = 50  # generated images each critic keeps in its history, CycleGAN code
-    init: Literal["normal", "xavier"] = (
-        "normal"  # conv weights N(0, 0.02), or xavier: Attention-GAN code
-    )
+    init: Literal["normal", "xavier"] = "normal"  # N(0, 0.02) weights; xavier: Attention-GAN
     lr: float = 2e-4  # Adam, generators and critics, CycleGAN code
     betas: tuple[float, float] = (0.5, 0.999)  # Adam, CycleGAN code
 
