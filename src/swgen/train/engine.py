@@ -44,10 +44,14 @@ from swgen.plots import (
     panel_grid,
     save_picture,
     scatter_plot,
-    translation_panels,
 )
 from swgen.registry import MODELS
-from swgen.train.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, restore_model
+from swgen.train.checkpoint import (
+    CHECKPOINT_FORMAT,
+    load_checkpoint,
+    restore_model,
+    translate_in_chunks,
+)
 from swgen.train.ema import ExponentialMovingAverage
 from swgen.train.run_folder import RunFolder, atomic_torch_save
 
@@ -474,22 +478,16 @@ class Trainer:
         finally:
             self.model.train(was_training)
 
-    @torch.no_grad()
-    def translate(self, x: Tensor, direction: str, batch: int = 250) -> list[Tensor]:
+    def translate(self, x: Tensor, direction: str) -> list[Tensor]:
         """For a model that maps data: ``[input, output, ...]`` panels of model-space inputs
-        ``x``, in data space (one-channel maps such as attention as they are, in [0, 1])."""
+        ``x``, in data space, from the EMA weights (the live ones if EMA is off)."""
         was_training = self.model.training
         self.model.eval()
-        chunks = []
         try:
             with self.ema.applied() if self.ema is not None else nullcontext():
-                for start in range(0, len(x), batch):
-                    part = x[start : start + batch]
-                    panels = self.model.translate(part.to(self.accelerator.device), direction)
-                    chunks.append(translation_panels(self.data, part, panels))
+                return translate_in_chunks(self.model, self.data, x, direction)
         finally:
             self.model.train(was_training)
-        return [torch.cat(panel) for panel in zip(*chunks, strict=True)]
 
     def write_samples(self) -> Path | None:
         if not self.is_main:
