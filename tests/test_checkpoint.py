@@ -25,11 +25,28 @@ PROGRESSIVE = [
     "model.minibatch=[8]",
     "data.limit=32",
 ]
+TRANSLATION = [
+    "data.image_size=8",
+    "data.limit=16",
+    "model.width=2",
+    "model.critic_width=2",
+    "model.n_blocks=1",
+    "train.batch_size=2",
+]
 DATA = {  # the progressive models grow images and clips, not points
     "pg-wgan": ["--data", "digits", *PROGRESSIVE],
     "pg-swgan": ["--data", "digits", *PROGRESSIVE],
     "pg-wgan-3d": ["--data", "moving-digits", *PROGRESSIVE],
     "pg-swgan-3d": ["--data", "moving-digits", *PROGRESSIVE],
+    # translation models take two image domains (their history pools are buffers)
+    "cyclegan": ["--data", "digits-recolour", *TRANSLATION],
+    "attention-gan": [
+        "--data",
+        "digits-recolour",
+        *TRANSLATION,
+        "model.attention_width=2",
+        "model.attention_blocks=1",
+    ],
 }
 
 

@@ -9,8 +9,10 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from swgen.cli import main
 from swgen.train.checkpoint import CHECKPOINT_FORMAT
@@ -79,6 +81,21 @@ def world(tmp_path_factory):
     (d / "deep.yaml").write_text("[" * 5000 + "]" * 5000)
     (d / "wrong-type.yaml").write_text("train: {steps: many}\n")
     (d / "width-zero.yaml").write_text("model: {width: 0}\n")
+    # Two image domains, one domain alone, a domain without readable images; a cyclegan run.
+    for domain, red in (("A", 0), ("B", 255)):
+        folder = d / "domains" / f"train{domain}"
+        folder.mkdir(parents=True)
+        for index in range(2):
+            pixels = np.full((8, 8, 3), index * 40, dtype=np.uint8)
+            pixels[..., 0] = red
+            Image.fromarray(pixels).save(folder / f"{index}.png")
+    shutil.copytree(d / "domains" / "trainA", d / "one-domain" / "train" / "A")
+    shutil.copytree(d / "domains" / "trainA", d / "unreadable-domain" / "trainA")
+    (d / "unreadable-domain" / "trainB").mkdir()
+    (d / "unreadable-domain" / "trainB" / "x.png").write_bytes(b"not a png")
+    cycle = ["--model", "cyclegan", "--data", str(d / "domains"), "data.image_size=8"]
+    tiny = ["model.width=2", "model.critic_width=2", "model.n_blocks=1", "train.batch_size=2"]
+    assert main(["train", QUIET, "train.steps=1", *cycle, *tiny, "--out", str(d / "cycle")]) == 0
     return d
 
 
@@ -220,6 +237,31 @@ CASES = [
     ("eval random bytes", "eval {d}/random --n 8", "is unreadable"),
     ("eval crafted", "eval {d}/crafted --n 8", "refuses to load it"),
     ("eval no checkpoint", "eval {d}/no-ckpt --n 8", "no checkpoint yet"),
+    # --- translation ---------------------------------------------------------------------------
+    ("one domain", "train --model cyclegan --data {d}/one-domain", "no 'train/B'"),
+    ("domain unreadable", "train --model cyclegan --data {d}/unreadable-domain", "no readable"),
+    ("cyclegan on one domain", "train --model cyclegan --data digits", "two image domains"),
+    ("load below image size", "train --data {d}/domains data.load_size=8", "smaller than"),
+    ("translate other model", "translate {d}/run --input {d}/domains -o {d}/t", "not translate"),
+    ("translate no input", "translate {d}/cycle --input {d}/nope -o {d}/t", "does not exist"),
+    ("translate empty input", "translate {d}/cycle --input {d}/empty-images -o {d}/t", "no PNG"),
+    (
+        "translate direction",
+        "translate {d}/cycle --input {d}/domains -o {d}/t --direction CtoD",
+        "invalid choice: 'CtoD'",
+    ),
+    (
+        "translate no attention",
+        "translate {d}/cycle --input {d}/domains -o {d}/t --save-attention",
+        "has no attention maps",
+    ),
+    (
+        "translate into a file",
+        "translate {d}/cycle --input {d}/domains -o {d}/afile",
+        "cannot write translations",
+    ),
+    ("translate without --input", "translate {d}/cycle -o {d}/t", "required: --input"),
+    ("explore translation run", "explore {d}/cycle -o {d}/e", "no latent space"),
     # --- config, list, the command itself ---------------------------------------------------
     ("config unknown model", "config stylegan9", "unknown model 'stylegan9'"),
     ("config unknown dataset", "config swgan --data imagenet", "unknown dataset 'imagenet'"),

@@ -1,4 +1,4 @@
-"""The ``swgen`` command: train, sample, explore, eval, config, list.
+"""The ``swgen`` command: train, sample, translate, explore, eval, config, list.
 
 Every user error ends as one line on stderr, ``swgen: <what is wrong>; <what to do>``, and exit
 code 2, without a traceback; nothing already written is lost.
@@ -92,6 +92,9 @@ def _sample(args: argparse.Namespace) -> None:
         raise UserError(f"-n must be between 1 and {MAX_SAMPLES}, got {args.n}")
     _check_seed(args.seed)
     run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
+    if run.model.maps_data:
+        _sample_translations(run, args, out)
+        return
     kind = run.data.info.kind
     if suffix == ".gif" and kind != "video":
         raise UserError(f"'{out}': animated GIFs are for video runs; this run's data are {kind}")
@@ -114,12 +117,54 @@ def _sample(args: argparse.Namespace) -> None:
     print(f"swgen: wrote {args.n} samples of {run.config.model_name} (step {run.step}) to {out}")
 
 
+def _sample_translations(run: typing.Any, args: argparse.Namespace, out: Path) -> None:
+    """``swgen sample`` on a translation run: held-out inputs | outputs (| attention)."""
+    import numpy as np
+
+    from swgen.plots import panel_grid, save_picture
+
+    if out.suffix.lower() == ".gif":
+        raise UserError(f"'{out}': animated GIFs are for video runs; this run translates images")
+    direction = run.model.directions[0]
+    panels = run.translate(run.data.held_out(args.n, direction, args.seed).x, direction)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".npy":
+            np.save(out, panels[1].numpy())  # the translations, (N, C, H, W) in [0, 1]
+        else:
+            save_picture(panel_grid(panels), out)
+    except OSError:
+        raise _writable(out, "samples to") from None
+    shown = "input | output" + (" | attention" if len(panels) > 2 else "")
+    print(
+        f"swgen: wrote {args.n} held-out translations ({direction}, {shown}) of "
+        f"{run.config.model_name} (step {run.step}) to {out}"
+    )
+
+
+def _translate(args: argparse.Namespace) -> None:
+    from swgen.train.checkpoint import load_trained
+    from swgen.translate import translate_folder
+
+    run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
+    written, skipped = translate_folder(
+        run, args.input, args.output, args.direction, save_attention=args.save_attention
+    )
+    note = f", skipped {skipped} unreadable" if skipped else ""
+    print(f"swgen: translated {written} images ({args.direction}{note}) into {args.output}")
+
+
 def _explore(args: argparse.Namespace) -> None:
     from swgen.explore import explore
     from swgen.train.checkpoint import load_trained
 
     _check_seed(args.seed)
     run = load_trained(args.run, device=args.device)
+    if run.model.maps_data:
+        raise UserError(
+            f"run '{args.run}' holds {run.config.model_name}, which translates images and has no "
+            "latent space to explore; use 'swgen translate' or 'swgen sample'"
+        )
     try:
         written = explore(run, args.output, seed=args.seed)
     except OSError:
@@ -209,6 +254,25 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--device", default="cpu")
     sample.add_argument("--no-ema", action="store_true", help="use the raw, not averaged, weights")
     sample.set_defaults(handler=_sample)
+
+    translate = commands.add_parser(
+        "translate", help="translate every image of a folder with a cyclegan/attention-gan run"
+    )
+    translate.add_argument("run", metavar="RUN")
+    translate.add_argument("--input", required=True, help="folder of images (searched in depth)")
+    translate.add_argument(
+        "-o", "--output", required=True, help="folder for the translations (same relative names)"
+    )
+    translate.add_argument("--direction", default="AtoB", choices=["AtoB", "BtoA"])
+    translate.add_argument(
+        "--save-attention", action="store_true",
+        help="attention-gan: also write each attention map as NAME_attention.png",
+    )  # fmt: skip
+    translate.add_argument("--device", default="cpu")
+    translate.add_argument(
+        "--no-ema", action="store_true", help="use the raw, not averaged, weights"
+    )
+    translate.set_defaults(handler=_translate)
 
     explore = commands.add_parser("explore", help="latent-space exploration strips")
     explore.add_argument("run", metavar="RUN")

@@ -369,6 +369,7 @@ RANGES: dict[str, Range] = {
     "limit": COUNT,
     "frames": Range(1, 4096),
     "frame_stride": Range(1, 4096),
+    "load_size": Range(1, 4096),
     # model:
     "latent_dim": SIZE,
     "code_dim": SIZE,
@@ -411,6 +412,16 @@ RANGES: dict[str, Range] = {
     "eps": Range(0, 1, low_open=True),
     "drift": WEIGHT,
     "time_doubles_at": Range(1, 2**16),
+    # image-to-image translation (CycleGAN, Attention-GAN):
+    "critic_width": SIZE,
+    "critic_layers": Range(1, 16),
+    "attention_width": SIZE,
+    "attention_blocks": Range(1, 1024),
+    "lambda_cycle": WEIGHT,
+    "lambda_identity": WEIGHT,
+    "lambda_sparse": WEIGHT,
+    "lambda_attention_cycle": WEIGHT,
+    "pool_size": Range(0, 10**5),
 }
 ANY_NUMBER = Range()  # keys without a rule must at least be finite
 

@@ -7,6 +7,10 @@
 * video: ``fvd_moving_digits`` (Fréchet distance on the shipped moving-digits 3D classifier, for
   moving-digits runs) and ``frame_fid_digits`` (the digits classifier's FID over frames), see
   ``swgen.metrics.video``;
+* translation (models that map data): per direction, PSNR, SSIM and label preservation of
+  held-out translations against their truth where the dataset knows it (``digits-recolour``),
+  beside the identity map's, and multi-scale SWD against the target domain
+  (:func:`evaluate_translation`);
 * images: multi-scale SWD on pixels (always); ``fid_digits``/``kid_digits``, precision and
   recall on the digits classifier's features for ``digits``, and ``recognised_digits``, the share
   of samples the classifier assigns a class with probability >= 0.9 (beside the same share of
@@ -179,6 +183,48 @@ def evaluate_video(
     return metrics
 
 
+def evaluate_translation(run: Any, n: int, seed: int) -> dict[str, Any]:
+    """Metrics of a model that maps data (``run`` is a ``TrainedRun`` or a ``Trainer``: anything
+    with ``model``, ``data`` and ``translate``), per direction, on ``n`` held-out inputs.
+
+    With true translations (``digits-recolour``): ``psnr`` and ``ssim`` against them and, as a
+    floor, ``psnr_identity``/``ssim_identity`` of the untouched inputs. With a shipped
+    classifier: ``label_preservation`` (the classifier's class of the input kept by the output),
+    beside the identity's (``label_preservation_identity``) and the truth's
+    (``label_preservation_truth``, the ceiling). From 16 px: ``multiscale_swd`` between the
+    outputs and held-out images of the target domain (realism, without pairs).
+    """
+    from swgen.metrics import multiscale_swd
+    from swgen.metrics.translation import label_preservation, mean_finite, psnr, ssim
+
+    data = run.data
+    metrics: dict[str, Any] = {}
+    for direction in run.model.directions:
+        source, target = direction[0], direction[-1]
+        count = min(n, len(data.held_out_domains[source]))  # each held-out image once
+        held = data.held_out(count, direction, seed)
+        inputs, outputs = run.translate(held.x, direction)[:2]
+        targets = data.to_data_space(held.y)
+        found: dict[str, Any] = {"n": count}
+        if data.paired_test:
+            for name, images in (("", outputs), ("_identity", inputs)):
+                found[f"psnr{name}"] = mean_finite(psnr(images, targets))
+                found[f"ssim{name}"] = float(ssim(images, targets).mean())
+        if data.classifier is not None:
+            view = data.classifier_view
+            before = view(inputs, source)
+            for name, images in (("", outputs), ("_identity", inputs), ("_truth", targets)):
+                if name == "_truth" and not data.paired_test:
+                    continue
+                found[f"label_preservation{name}"] = label_preservation(
+                    before, view(images, target), data.classifier
+                )
+        if data.info.image_size >= 16 and count >= 2:
+            found["multiscale_swd"] = multiscale_swd(targets, outputs, seed=seed)["mean"]
+        metrics[direction] = found
+    return metrics
+
+
 def real_count(run: TrainedRun, n: int) -> int:
     """Real samples to compare ``n`` generated ones with: ``n``, or all of a smaller dataset.
 
@@ -206,6 +252,13 @@ def training_metrics(trainer: Any) -> dict[str, float]:
 
     n = trainer.config.train.eval_samples
     seed = trainer.config.train.seed
+    if trainer.model.maps_data:
+        return {
+            f"{key}_{direction}": value
+            for direction, found in evaluate_translation(trainer, n, seed).items()
+            for key, value in found.items()
+            if key != "n"
+        }
     latents = trainer.model.sample_latent(n, torch.Generator().manual_seed(seed + 7))
     fake = trainer.generate(latents).cpu()
     data = trainer.data
@@ -280,7 +333,10 @@ def evaluate_run(
         raise UserError(f"--inception-n must be between 2 and {MAX_SAMPLES}, got {inception_n}")
     run = load_trained(run_dir, device=device)
     started = time.perf_counter()
-    if run.data.info.kind == "points":
+    if run.model.maps_data:
+        metrics = evaluate_translation(run, n, seed)
+        n = max(found["n"] for found in metrics.values())  # held-out inputs, each used once
+    elif run.data.info.kind == "points":
         metrics = evaluate_points(run, n, seed)
     elif run.data.info.kind == "video":
         metrics = evaluate_video(run, n, seed, inception, inception_weights, inception_n)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import torch
 from PIL import Image, ImageDraw
 from torch import Tensor
 
@@ -32,6 +34,28 @@ def image_grid(images: Tensor, columns: int | None = None, padding: int = 2) -> 
         left = padding + (index % columns) * (width + padding)
         canvas[top : top + height, left : left + width] = pixels[index]
     return Image.fromarray(canvas[..., 0] if channels == 1 else canvas)
+
+
+def panel_grid(panels: list[Tensor], padding: int = 2) -> Image.Image:
+    """Panels ``[input, output, ...]`` of the same n samples, each (n, C, H, W) in [0, 1] (one
+    channel is repeated to C): one group of panels side by side per sample, groups tiled so the
+    picture is about square."""
+    channels = max(p.shape[1] for p in panels)
+    panels = [p.expand(-1, channels, -1, -1) if p.shape[1] == 1 else p for p in panels]
+    count = len(panels[0])
+    groups = max(1, math.ceil(math.sqrt(count / len(panels))))
+    tiles = torch.stack(panels, dim=1).flatten(end_dim=1)  # sample-major order
+    return image_grid(tiles, columns=groups * len(panels), padding=padding)
+
+
+def translation_panels(data: Any, x: Tensor, translated: dict[str, Tensor]) -> list[Tensor]:
+    """``[input, output, ...]`` in [0, 1] from model-space input ``x`` and a model's
+    ``translate`` panels (model-space ``"output"``; other panels, such as attention, in [0, 1])."""
+    panels = [data.to_data_space(x.float().cpu())]
+    for name, panel in translated.items():
+        panel = panel.float().cpu()
+        panels.append(data.to_data_space(panel) if name == "output" else panel.clamp(0, 1))
+    return panels
 
 
 def frame_strips(clips: Tensor, max_frames: int | None = None, padding: int = 2) -> Image.Image:

@@ -3,7 +3,9 @@
 Registered: ``digits`` (default, bundled with scikit-learn), ``mnist`` and ``fashion-mnist`` (IDX
 files), ``folder`` (any folder of images), the video datasets ``moving-digits`` (generated from the
 bundled digits) and ``video-folder`` (GIF/MP4/AVI files or frame folders), and the 2D toys
-``gaussians8``, ``gaussians25`` and ``swissroll``. Nothing is ever downloaded. A new dataset is
+``gaussians8``, ``gaussians25`` and ``swissroll``; for unpaired translation ``two-domain``
+(folders with ``trainA``/``trainB`` or ``train/A``/``train/B``) and ``digits-recolour`` (bundled,
+with the true translation of every held-out image). Nothing is ever downloaded. A new dataset is
 one file with a factory ``@DATASETS.register("name") def f(config: DataConfig) -> DataSource``,
 imported below.
 """
@@ -13,12 +15,21 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from swgen.data import digits, folder, mnist, moving_digits, toy, video_folder  # noqa: F401  (registers the datasets)
+from swgen.data import (  # noqa: F401  (registers the datasets)
+    digits,
+    folder,
+    mnist,
+    moving_digits,
+    toy,
+    two_domain,
+    video_folder,
+)
 from swgen.data.base import DataConfig, DataInfo, DataSource, step_generator
 from swgen.data.folder import FolderImages, load_folder
 from swgen.data.idx import read_idx, write_idx
 from swgen.data.memory import InMemoryImages
 from swgen.data.toy import GaussianMixture, SwissRoll
+from swgen.data.two_domain import TwoDomainImages, domain_folders
 from swgen.registry import DATASETS
 
 __all__ = [
@@ -29,6 +40,7 @@ __all__ = [
     "GaussianMixture",
     "InMemoryImages",
     "SwissRoll",
+    "TwoDomainImages",
     "build_dataset",
     "load_folder",
     "read_idx",
@@ -40,9 +52,12 @@ __all__ = [
 def build_dataset(config: DataConfig) -> DataSource:
     """The dataset ``config.name`` names; an existing folder given as the name is a ``folder``.
 
-    A registered name wins over a folder of the same name. An unknown name that is not a folder
-    raises the registry's ``UserError``, which lists the registered names.
+    A folder holding two domains (``trainA``/``trainB`` or ``train/A``/``train/B``) is a
+    ``two-domain`` dataset. A registered name wins over a folder of the same name. An unknown name
+    that is not a folder raises the registry's ``UserError``, which lists the registered names.
     """
     if config.name not in DATASETS and Path(config.name).expanduser().is_dir():
-        config = dataclasses.replace(config, name="folder", path=config.name)
+        root = Path(config.name).expanduser()
+        name = "two-domain" if domain_folders(root) is not None else "folder"
+        config = dataclasses.replace(config, name=name, path=config.name)
     return DATASETS.get(config.name)(config)

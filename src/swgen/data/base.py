@@ -26,6 +26,8 @@ class DataConfig:
     limit: int | None = None  # use only the first ``limit`` samples of a finite dataset
     frames: int = 16  # video: frames per clip
     frame_stride: int = 1  # video folders: keep every ``frame_stride``-th frame of a video
+    load_size: int | None = None  # two domains: train on random crops of images loaded this big
+    flip: bool | None = None  # two domains: random mirror flips (None: on for folders, as CycleGAN)
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,17 @@ def load_square_image(path: Path, size: int, mode: str) -> np.ndarray:
 
     Returns uint8 (size, size) for mode "L" or (size, size, 3) for "RGB".
     """
+    return square_crop(read_image(path, mode), size)
+
+
+def read_image(path: Path, mode: str) -> Image.Image:
+    """The image at ``path``, upright (EXIF orientation applied), 8-bit, in PIL ``mode``."""
     with Image.open(path) as opened:
-        image = to_8_bit(ImageOps.exif_transpose(opened)).convert(mode)
-    return square_crop(image, size)
+        return to_8_bit(ImageOps.exif_transpose(opened)).convert(mode)
+
+
+# What PIL raises for a file it cannot decode as an image.
+UNREADABLE = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
 
 
 def square_crop(image: Image.Image, size: int) -> np.ndarray:
@@ -100,7 +108,7 @@ def load_folder(folder: str | Path, config: DataConfig) -> FolderImages:
             break
         try:
             images.append(load_square_image(path, size, mode))
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        except UNREADABLE:
             unreadable += 1
     if not images:
         raise UserError(

@@ -44,6 +44,7 @@ class InMemoryImages(DataSource):
         images: Tensor,
         labels: Tensor | None = None,
         class_names: tuple[str, ...] | None = None,
+        stream: tuple[int, ...] = (),
     ) -> None:
         if images.dtype != torch.uint8 or images.dim() not in (4, 5):
             raise ValueError(
@@ -53,6 +54,9 @@ class InMemoryImages(DataSource):
         if len(images) == 0:
             raise UserError(f"dataset {name!r} has no samples")
         self.name = name
+        # Indices mixed into every shuffle: two datasets read with one seed (the two domains of
+        # a translation dataset) then shuffle independently.
+        self.stream = stream
         self.images = images.contiguous()
         self.labels = labels
         kind = "images" if images.dim() == 4 else "video"
@@ -96,7 +100,8 @@ class InMemoryImages(DataSource):
         index = torch.empty_like(positions)
         for epoch in torch.unique(epochs).tolist():
             in_epoch = epochs == epoch
-            index[in_epoch] = self._permutation(seed, *stream, epoch)[offsets[in_epoch]]
+            permutation = self._permutation(seed, *self.stream, *stream, epoch)
+            index[in_epoch] = permutation[offsets[in_epoch]]
         x = self.images[index].float().div_(127.5).sub_(1.0)
         assert self.labels is not None or not self._serves_labels
         return Batch(x, self.labels[index] if self._serves_labels else None)  # type: ignore[index]

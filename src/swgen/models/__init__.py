@@ -6,12 +6,15 @@ the baselines of the SWGAN paper's comparison: ``wae`` (MMD or latent GAN penalt
 (auto-encoder + iterative distribution transfer), ``ctgan`` (WGAN-GP + consistency term) and
 ``swg`` (sliced Wasserstein distance on discriminator features); progressive growing (Karras et
 al. 2018) with the WGAN-GP or the SWGAN critic: ``pg-wgan`` and ``pg-swgan``, and their 3-D
-convolutional versions for video, ``pg-wgan-3d`` and ``pg-swgan-3d``.
+convolutional versions for video, ``pg-wgan-3d`` and ``pg-swgan-3d``; unpaired image-to-image
+translation: ``cyclegan`` (Zhu et al. 2017) and ``attention-gan`` (Chen et al. 2018).
 """
 
 from swgen.models import (  # noqa: F401  (registers the models)
     ae_idt,
+    attention_gan,
     ctgan,
+    cyclegan,
     gan,
     progressive,
     progressive_3d,

@@ -20,6 +20,11 @@ so adding a model never means touching the engine:
   progressive growing shows them at its current resolution, so metrics compare like with like)
   and ``stage()``: a dict saying which part of that the model is at (written into eval.json).
 
+A model that maps data to data (image-to-image translation) instead of noise to data sets
+``maps_data = True`` and implements ``translate(x, direction)``; the engine, ``swgen sample``,
+``swgen eval`` and ``swgen translate`` then show and measure translations of held-out inputs
+(``DataSource.sample_batch``) instead of samples from latent codes, and never call ``generate``.
+
 A model that changes over training (progressive growing's phase) keeps that state in buffers, so
 it is saved in checkpoints with the weights and the engine never learns its name.
 
@@ -118,6 +123,17 @@ class GenerativeModel(nn.Module):
     def generate(self, z: Tensor) -> Tensor:
         """Map latent codes to samples in model space (images in [-1, 1])."""
         return self.generator(z)
+
+    # True for models that map data to data (translation): see ``translate``.
+    maps_data: ClassVar[bool] = False
+    # Translation directions ``translate`` takes (the first is the one sample grids show).
+    directions: ClassVar[tuple[str, ...]] = ()
+
+    def translate(self, x: Tensor, direction: str) -> dict[str, Tensor]:
+        """For ``maps_data`` models: inputs ``x`` (model space, any height and width) mapped in
+        ``direction``, as named panels: ``"output"`` in model space, and what else the model shows
+        beside it (e.g. ``"attention"``, one channel in [0, 1]), all at ``x``'s height and width."""
+        raise NotImplementedError(f"{type(self).__name__} does not translate")
 
     def batch_size(self, configured: int) -> int:
         """Global rows of each real batch of the next ``train_step`` (default: ``configured``)."""

@@ -91,6 +91,27 @@ class SWGANCritic(nn.Module):
         return self.score(self.encoder(x))
 
 
+def sliced_critic_loss(
+    critic: SWGANCritic,
+    real: Tensor,
+    fake: Tensor,
+    lambda1: float = 20.0,
+    lambda2: float = 10.0,
+    k: float = 0.001,
+    slope_form: str = "derivative",
+    gradient_weighting: str = "paper",
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """Algorithm 4's critic loss, ``E D(x) - E D(G(z)) + lambda1 E ||grad D(x_hat)||^2
+    + lambda2 E (dF/dt - k)^2``, and what to log (also the critic of ``cyclegan critic=swd``)."""
+    codes_real, codes_fake = critic.encoder(real), critic.encoder(fake)
+    gap = critic.score(codes_fake).mean() - critic.score(codes_real).mean()
+    grad_penalty, _ = gradient_penalty(critic, real, fake, target=0.0, weighting=gradient_weighting)
+    slopes = slope_penalty(critic.blocks, interpolate(codes_real, codes_fake), k, form=slope_form)
+    loss = -gap + lambda1 * grad_penalty + lambda2 * slopes
+    logs = {"gradient_penalty": grad_penalty, "slope_penalty": slopes}
+    return loss, {"loss_critic": loss, "wasserstein": gap, **logs}
+
+
 @MODELS.register("swgan")
 class SWGAN(GAN):
     Config = SWGANConfig
@@ -103,16 +124,9 @@ class SWGAN(GAN):
 
     def critic_loss(self, real: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         c = self.config
-        codes_real, codes_fake = self.critic.encoder(real), self.critic.encoder(fake)
-        gap = self.critic.score(codes_fake).mean() - self.critic.score(codes_real).mean()
-        grad_penalty, _ = gradient_penalty(
-            self.critic, real, fake, target=0.0, weighting=c.gradient_weighting
+        return sliced_critic_loss(
+            self.critic, real, fake, c.lambda1, c.lambda2, c.k, c.slope_form, c.gradient_weighting
         )
-        codes_mixed = interpolate(codes_real, codes_fake)
-        slopes = slope_penalty(self.critic.blocks, codes_mixed, c.k, form=c.slope_form)
-        loss = -gap + c.lambda1 * grad_penalty + c.lambda2 * slopes
-        logs = {"gradient_penalty": grad_penalty, "slope_penalty": slopes}
-        return loss, {"loss_critic": loss, "wasserstein": gap, **logs}
 
     def generator_loss(self, fake: Tensor) -> Tensor:
         return self.critic(fake).mean()

@@ -87,6 +87,23 @@ def restore_model(
         ) from None
 
 
+@torch.no_grad()
+def translate_in_chunks(
+    model: GenerativeModel, data: Any, x: torch.Tensor, direction: str, batch: int = 250
+) -> list[torch.Tensor]:
+    """``[input, output, ...]`` panels (data space, on the CPU; one-channel maps such as
+    attention in [0, 1]) of model-space inputs ``x`` translated in ``direction`` by a model that
+    maps data, ``batch`` inputs at a time."""
+    from swgen.plots import translation_panels
+
+    chunks = []
+    for start in range(0, len(x), batch):
+        part = x[start : start + batch]
+        translated = model.translate(part.to(model.device), direction)
+        chunks.append(translation_panels(data, part, translated))
+    return [torch.cat(panel) for panel in zip(*chunks, strict=True)]
+
+
 @dataclass
 class TrainedRun:
     """A trained run loaded for sampling: the model with its EMA weights and its dataset."""
@@ -100,6 +117,11 @@ class TrainedRun:
     def generate(self, latents: torch.Tensor) -> torch.Tensor:
         self.model.eval()
         return self.data.to_data_space(self.model.generate(latents.to(self.model.device)).float())
+
+    def translate(self, x: torch.Tensor, direction: str) -> list[torch.Tensor]:
+        """For a model that maps data: ``[input, output, ...]`` panels of model-space inputs."""
+        self.model.eval()
+        return translate_in_chunks(self.model, self.data, x, direction)
 
     def sample(self, n: int, seed: int = 0, batch: int = 500) -> torch.Tensor:
         generator = torch.Generator().manual_seed(seed)

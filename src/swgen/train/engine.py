@@ -24,11 +24,12 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import torch
+from PIL import Image
 from torch import Tensor
 from tqdm.auto import tqdm
 
@@ -37,9 +38,20 @@ from swgen.data import build_dataset
 from swgen.data.base import Batch, DataSource
 from swgen.errors import Interrupted, UserError
 from swgen.models.base import GenerativeModel, set_noise_shard
-from swgen.plots import frame_strips, image_grid, save_picture, scatter_plot
+from swgen.plots import (
+    frame_strips,
+    image_grid,
+    panel_grid,
+    save_picture,
+    scatter_plot,
+)
 from swgen.registry import MODELS
-from swgen.train.checkpoint import CHECKPOINT_FORMAT, load_checkpoint, restore_model
+from swgen.train.checkpoint import (
+    CHECKPOINT_FORMAT,
+    load_checkpoint,
+    restore_model,
+    translate_in_chunks,
+)
 from swgen.train.ema import ExponentialMovingAverage
 from swgen.train.run_folder import RunFolder, atomic_torch_save
 
@@ -172,9 +184,14 @@ class Trainer:
         if resume:
             self._restore()
         self._seed_noise()
-        # Fixed latent codes so that the grids of successive steps are comparable.
-        self.grid_latents = self.model.sample_latent(
-            train.grid_size, generator=torch.Generator().manual_seed(train.seed)
+        # Fixed latent codes (or held-out inputs, for a model that maps data) so that the grids
+        # of successive steps are comparable.
+        self.grid_latents = (
+            None
+            if self.model.maps_data
+            else self.model.sample_latent(
+                train.grid_size, generator=torch.Generator().manual_seed(train.seed)
+            )
         )
         self.writer = None
         self._signal = 0  # the number of a stop signal received during fit(), 0 if none
@@ -461,9 +478,36 @@ class Trainer:
         finally:
             self.model.train(was_training)
 
+    def translate(self, x: Tensor, direction: str) -> list[Tensor]:
+        """For a model that maps data: ``[input, output, ...]`` panels of model-space inputs
+        ``x``, in data space, from the EMA weights (the live ones if EMA is off)."""
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with self.ema.applied() if self.ema is not None else nullcontext():
+                return translate_in_chunks(self.model, self.data, x, direction)
+        finally:
+            self.model.train(was_training)
+
     def write_samples(self) -> Path | None:
         if not self.is_main:
             return None
+        if self.model.maps_data:
+            held_out = self.data.sample_batch(self.config.train.grid_size, self.config.train.seed)
+            picture = panel_grid(self.translate(held_out.x, self.model.directions[0]))
+        else:
+            picture = self._sample_picture()
+        path = self.folder.sample_grid(self.step)
+        save_picture(picture, path)
+        if self.writer is not None:
+            import numpy as np
+
+            self.writer.add_image(
+                "samples", np.asarray(picture.convert("RGB")), self.step, dataformats="HWC"
+            )
+        return path
+
+    def _sample_picture(self) -> Image.Image:
         samples = self.generate(self.grid_latents).cpu()
         if self.data.info.kind == "images":
             picture = image_grid(samples)
@@ -477,15 +521,7 @@ class Trainer:
                 self.model.sample_latent(len(real), torch.Generator().manual_seed(1))
             ).cpu()
             picture = scatter_plot(fake, real)
-        path = self.folder.sample_grid(self.step)
-        save_picture(picture, path)
-        if self.writer is not None:
-            import numpy as np
-
-            self.writer.add_image(
-                "samples", np.asarray(picture.convert("RGB")), self.step, dataformats="HWC"
-            )
-        return path
+        return picture
 
     def save(self) -> None:
         """Write ``checkpoints/last.pt`` atomically (rank 0), with every process's RNG state."""

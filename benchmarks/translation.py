@@ -1,0 +1,145 @@
+"""Unpaired translation on digits-recolour: cyclegan and attention-gan against the identity map.
+
+    python benchmarks/translation.py [--seeds 0 1 2] [--steps N] [--out benchmarks/results]
+
+(``benchmarks/run.py --only-translation`` runs this section alone and rewrites it in
+BENCHMARKS.md.) Each model trains with the ``digits-recolour`` preset (``swgen train --model M
+--data digits-recolour``, the default demo run) unless ``--steps`` shortens it, and is evaluated
+by ``swgen eval`` on the 300 held-out digits in both directions: PSNR and SSIM against the true
+translations, label preservation (the shipped digits classifier's class kept), each beside the
+identity map's (the floor) and, for label preservation, the truth's (the ceiling). Finished runs
+(their ``eval.json``) are reused; a run's folder name holds its step budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+MODELS = ("cyclegan", "attention-gan")
+DATA = "digits-recolour"
+COLUMNS = (("psnr", "PSNR dB"), ("ssim", "SSIM"), ("label_preservation", "label kept"))
+
+
+def jobs_for(seeds: list[int], out: Path, steps: int | None) -> list[dict]:
+    budget = f"-{steps}steps" if steps else ""
+    return [
+        {
+            "model": model,
+            "seed": seed,
+            "steps": steps,
+            "folder": str(out / "translation" / "runs" / f"{DATA}-{model}{budget}-seed{seed}"),
+        }
+        for seed in seeds
+        for model in MODELS
+    ]
+
+
+def run_job(job: dict) -> dict:
+    """Train (or reuse) and evaluate one run; returns its metrics and timings."""
+    from swgen.cli import main as swgen
+
+    folder = Path(job["folder"])
+    evaluated = folder / "eval.json"
+    if not evaluated.is_file():
+        if folder.exists():
+            shutil.rmtree(folder)  # an unfinished run: start again
+        budget = [f"train.steps={job['steps']}"] if job["steps"] else []
+        started = time.perf_counter()
+        argv = ["train", "--model", job["model"], "--data", DATA, "--seed", str(job["seed"])]
+        if swgen([*argv, "--out", str(folder), "train.progress=false", *budget]) != 0:
+            return {**job, "error": "training failed"}
+        (folder / "wall_seconds.txt").write_text(f"{time.perf_counter() - started:.1f}\n")
+        if swgen(["eval", str(folder), "--seed", str(job["seed"])]) != 0:
+            return {**job, "error": "evaluation failed"}
+    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    result = json.loads(evaluated.read_text())
+    return {
+        **job,
+        "steps": result["step"],
+        "metrics": result["metrics"],
+        "train_seconds": max(r.get("train_seconds", 0.0) for r in records),
+        "wall": float((folder / "wall_seconds.txt").read_text()),
+    }
+
+
+def mean_std(values: list[float]) -> str:
+    if not values:
+        return "–"
+    if len(values) == 1:
+        return f"{values[0]:.3g}"
+    return f"{statistics.mean(values):.3g} ± {statistics.stdev(values):.2g}"
+
+
+def render(results: list[dict], seeds: list[int]) -> str:
+    done = [r for r in results if "error" not in r]
+    lines = [f"Seeds {', '.join(map(str, seeds))}; mean ± std over seeds; 300 held-out digits.", ""]
+    for error in (r for r in results if "error" in r):
+        lines.append(f"- {error['model']} seed {error['seed']}: {error['error']}")
+    for direction, what in (("AtoB", "grey -> recoloured"), ("BtoA", "recoloured -> grey")):
+        lines += [
+            f"**{direction}** ({what})",
+            "",
+            "| map | steps | "
+            + " | ".join(label for _, label in COLUMNS)
+            + " | train s | wall s |",
+            "|---|---|" + "---|" * len(COLUMNS) + "---|---|",
+        ]
+
+        def column(rows: list[dict], key: str, direction: str = direction) -> str:
+            values = [r["metrics"][direction].get(key) for r in rows]
+            return mean_std([v for v in values if isinstance(v, (int, float))])
+
+        for model in MODELS:
+            rows = [r for r in done if r["model"] == model]
+            if not rows:
+                continue
+            cells = " | ".join(column(rows, key) for key, _ in COLUMNS)
+            timing = f"{mean_std([r['train_seconds'] for r in rows])} | "
+            timing += mean_std([r["wall"] for r in rows])
+            lines.append(f"| {model} | {rows[0]['steps']} | {cells} | {timing} |")
+        if done:  # the identity map and the truth do not depend on the model or the seed
+            floor = " | ".join(column(done[:1], f"{key}_identity") for key, _ in COLUMNS)
+            lines.append(f"| identity (floor) | – | {floor} | – | – |")
+            truth = column(done[:1], "label_preservation_truth")
+            lines.append(f"| truth (ceiling) | – | ∞ | 1 | {truth} | – | – |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--translation-seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument(
+        "--translation-steps", type=int, help="shorter budget than the preset (a smoke test)"
+    )
+
+
+def run_translation(out: Path, seeds: list[int], steps: int | None = None) -> str:
+    """Train, evaluate and tabulate every run; returns the Markdown of the section."""
+    torch.set_num_threads(1)  # a shared 2-core machine: one thread per process
+    (out / "translation").mkdir(parents=True, exist_ok=True)
+    results = [run_job(job) for job in jobs_for(seeds, out, steps)]
+    (out / "translation" / "results.json").write_text(json.dumps(results, indent=1))
+    return render(results, seeds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--steps", type=int, help="shorter budget than the preset (a smoke test)")
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"))
+    args = parser.parse_args()
+    print(run_translation(Path(args.out), args.seeds, args.steps))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""``swgen translate``: every readable image of a folder through a translation run's generator.
+
+Outputs keep the input's relative path (sub-folders and file name, hence its format) under the
+output folder and the input's size: the generators are fully convolutional, so an image of any
+size is padded (edge pixels repeated) to what they take and the output cropped back
+(``swgen.nn.translation.translate_any_size``). Images are read like image folders for training
+(any depth, EXIF orientation, 16-bit grey scaled to 8 bits) in the run's channels; files that
+cannot be decoded are skipped and counted in one warning. ``save_attention`` also writes the
+attention map of attention-gan as ``<name>_attention.png`` beside each output.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from swgen.data.folder import UNREADABLE, image_files, read_image
+from swgen.errors import UserError
+from swgen.plots import to_uint8_images
+from swgen.train.checkpoint import TrainedRun
+
+
+def translate_folder(
+    run: TrainedRun,
+    input_dir: str | Path,
+    output_dir: str | Path,
+    direction: str = "AtoB",
+    save_attention: bool = False,
+) -> tuple[int, int]:
+    """Translate every image under ``input_dir`` into ``output_dir``; returns (written, skipped)."""
+    source, out = Path(input_dir).expanduser(), Path(output_dir).expanduser()
+    model = run.model
+    if not model.maps_data:
+        raise UserError(
+            f"this run holds a {run.config.model_name} model, which does not translate images; "
+            "give the run folder of a cyclegan or attention-gan run"
+        )
+    if direction not in model.directions:
+        raise UserError(
+            f"unknown direction {direction!r}; choose one of {', '.join(model.directions)}"
+        )
+    if not source.is_dir():
+        raise UserError(f"input folder '{source}' does not exist or is not a folder")
+    paths = image_files(source)
+    if not paths:
+        raise UserError(f"input folder '{source}' holds no PNG, JPEG, BMP or WebP files")
+    channels = run.data.info.channels
+    if save_attention:
+        probe = torch.zeros(1, channels, 8, 8, device=model.device)
+        with torch.no_grad():
+            if "attention" not in model.translate(probe, direction):
+                raise UserError(
+                    f"--save-attention: {run.config.model_name} has no attention maps; "
+                    "drop the flag (attention-gan has them)"
+                )
+    mode = "L" if channels == 1 else "RGB"
+    written = skipped = 0
+    for path in paths:
+        try:
+            pixels = np.asarray(read_image(path, mode), dtype=np.float32)
+        except UNREADABLE:
+            skipped += 1
+            continue
+        x = torch.from_numpy(pixels).reshape(*pixels.shape[:2], channels).permute(2, 0, 1)
+        x = x.unsqueeze(0) / 127.5 - 1
+        panels = run.translate(x, direction)
+        target = out / path.relative_to(source)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            save_image(panels[1], target)
+            if save_attention:
+                save_image(panels[2], target.with_name(f"{target.stem}_attention.png"))
+        except OSError:
+            raise UserError(
+                f"cannot write translations into '{out}'; give a path in a writable folder"
+            ) from None
+        written += 1
+    if written == 0:
+        raise UserError(
+            f"input folder '{source}' has no readable images (checked {len(paths)} files, "
+            f"{skipped} unreadable); give a folder of PNG or JPEG files"
+        )
+    if skipped:
+        warnings.warn(
+            f"input folder '{source}': skipped {skipped} unreadable image file(s)", stacklevel=2
+        )
+    return written, skipped
+
+
+def save_image(image: torch.Tensor, path: Path) -> None:
+    """One (1, C, H, W) image in [0, 1] to ``path``, in the format its suffix names."""
+    pixels = to_uint8_images(image)[0]
+    Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels).save(path)
