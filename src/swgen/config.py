@@ -411,6 +411,13 @@ RANGES: dict[str, Range] = {
     "eps": Range(0, 1, low_open=True),
     "drift": WEIGHT,
     "time_doubles_at": Range(1, 2**16),
+    # PU-GAN's class prior and its schedule, Smooth GAN's generator penalty:
+    "pu_prior": Range(0, 1, low_open=True, high_open=True),
+    "pu_increase": Range(0, 1),
+    "pu_every": COUNT,
+    "pu_max": Range(0, 1, low_open=True, high_open=True),
+    "smooth_weight": WEIGHT,
+    "smooth_radius": Range(0, 1e6, low_open=True),
 }
 ANY_NUMBER = Range()  # keys without a rule must at least be finite
 

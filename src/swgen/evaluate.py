@@ -206,7 +206,7 @@ def training_metrics(trainer: Any) -> dict[str, float]:
 
     n = trainer.config.train.eval_samples
     seed = trainer.config.train.seed
-    latents = trainer.model.sample_latent(n, torch.Generator().manual_seed(seed + 7))
+    latents = trainer.model.sample_codes(n, torch.Generator().manual_seed(seed + 7))
     fake = trainer.generate(latents).cpu()
     data = trainer.data
     real = data.to_data_space(trainer.model.real_view(data.sample(n, seed=seed + 1))).cpu()

@@ -58,7 +58,8 @@ def explore(run: TrainedRun, out_dir: str | Path, seed: int = 0, steps: int = 9)
         else None
     )
     for name, latents in codes.items():
-        samples = run.generate(latents).cpu()
+        # A conditional run shows the classes in turn (the same codes, one class per sample).
+        samples = run.generate(run.model.condition(latents)).cpu()
         if samples.dim() == 5:  # video: strips of each clip's middle frame
             samples = samples[:, :, samples.shape[2] // 2]
         if real is None:

@@ -12,7 +12,9 @@ convolutional versions for video, ``pg-wgan-3d`` and ``pg-swgan-3d``.
 from swgen.models import (  # noqa: F401  (registers the models)
     ae_idt,
     ctgan,
+    dcgan,
     gan,
+    loss_gans,
     progressive,
     progressive_3d,
     swae,

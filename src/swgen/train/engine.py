@@ -172,9 +172,16 @@ class Trainer:
         if resume:
             self._restore()
         self._seed_noise()
-        # Fixed latent codes so that the grids of successive steps are comparable.
-        self.grid_latents = self.model.sample_latent(
-            train.grid_size, generator=torch.Generator().manual_seed(train.seed)
+        # Fixed latent codes so that the grids of successive steps are comparable; a conditional
+        # model shows one row per class (the model says which class each sample is).
+        grid_labels = self.model.grid_labels(train.grid_size)
+        self.grid_latents = self.model.sample_codes(
+            train.grid_size if grid_labels is None else len(grid_labels),
+            generator=torch.Generator().manual_seed(train.seed),
+            labels=grid_labels,
+        )
+        self.grid_columns = (
+            None if grid_labels is None else len(grid_labels) // self.model.num_conditions
         )
         self.writer = None
         self._signal = 0  # the number of a stop signal received during fit(), 0 if none
@@ -466,7 +473,7 @@ class Trainer:
             return None
         samples = self.generate(self.grid_latents).cpu()
         if self.data.info.kind == "images":
-            picture = image_grid(samples)
+            picture = image_grid(samples, columns=self.grid_columns)
         elif self.data.info.kind == "video":
             picture = frame_strips(samples[:16])  # a row of frames per clip
         else:
@@ -474,7 +481,7 @@ class Trainer:
                 self.data.sample(len(samples) * 8, seed=self.config.train.seed)
             )
             fake = self.generate(
-                self.model.sample_latent(len(real), torch.Generator().manual_seed(1))
+                self.model.sample_codes(len(real), torch.Generator().manual_seed(1))
             ).cpu()
             picture = scatter_plot(fake, real)
         path = self.folder.sample_grid(self.step)
