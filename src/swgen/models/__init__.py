@@ -6,10 +6,13 @@ the baselines of the SWGAN paper's comparison: ``wae`` (MMD or latent GAN penalt
 (auto-encoder + iterative distribution transfer), ``ctgan`` (WGAN-GP + consistency term) and
 ``swg`` (sliced Wasserstein distance on discriminator features); progressive growing (Karras et
 al. 2018) with the WGAN-GP or the SWGAN critic: ``pg-wgan`` and ``pg-swgan``, and their 3-D
-convolutional versions for video, ``pg-wgan-3d`` and ``pg-swgan-3d``.
+convolutional versions for video, ``pg-wgan-3d`` and ``pg-swgan-3d``. The lectures' zoo:
+``dcgan``, ``lsgan`` and ``hinge-gan`` (the GAN under other defaults and losses; every GAN
+loss by name in ``gan_losses``, with PU-GAN's form), ``vae`` and ``aae``.
 """
 
 from swgen.models import (  # noqa: F401  (registers the models)
+    aae,
     ae_idt,
     ctgan,
     dcgan,
@@ -20,6 +23,7 @@ from swgen.models import (  # noqa: F401  (registers the models)
     swae,
     swg,
     swgan,
+    vae,
     wae,
     wgan,
     wgan_gp,

@@ -180,7 +180,7 @@ class GenerativeModel(nn.Module):
     ) -> Tensor:
         """Inputs of ``generate`` for ``n`` samples: prior codes, conditioned on ``labels``
         (classes in turn when ``None``) for a conditional model."""
-        if labels is not None and not self.num_conditions:
+        if labels is not None and not self.samples_by_class:
             raise UserError(
                 "this run is unconditional, so it cannot sample a class; drop --label, or train "
                 "with model.conditional=true"
@@ -188,13 +188,24 @@ class GenerativeModel(nn.Module):
         z = self.sample_latent(n, generator)
         return self.condition(z, labels)
 
+    @property
+    def samples_by_class(self) -> bool:
+        """Whether ``sample_codes`` takes labels (``--label``, one grid row per class): a
+        conditional model, or one whose prior has a part per class (the AAE's)."""
+        return self.num_conditions > 0
+
     def grid_labels(self, n: int) -> Tensor | None:
         """The class of each sample of a grid of about ``n``: one row per class, ``n // K``
-        columns (``None`` for an unconditional model)."""
-        classes = self.num_conditions
-        if not classes:
+        columns (``None`` unless the model samples by class)."""
+        if not self.samples_by_class:
             return None
+        classes = self.data.num_classes
         return torch.arange(classes).repeat_interleave(max(1, n // classes))
+
+    def latent_codes(self, x: Tensor, labels: Tensor | None = None) -> Tensor | None:
+        """The codes an auto-encoder gives samples ``x`` (``swgen explore`` draws them when they
+        are 2-D); ``None`` for models without an encoder."""
+        return None
 
     # --- what the engine provides ------------------------------------------------------------
     def attach_backend(self, backward: Callable[[Tensor], None], sync: GradientSync) -> None:

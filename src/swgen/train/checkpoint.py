@@ -117,7 +117,7 @@ class TrainedRun:
     def label_index(self, text: str) -> int:
         """The class index ``--label`` names (an index or a class name of the run's data)."""
         names = self.data.info.class_names
-        if not self.model.num_conditions:
+        if not self.model.samples_by_class:
             raise UserError(
                 "this run is unconditional, so it cannot sample a class; drop --label, or train "
                 "with model.conditional=true"

@@ -181,7 +181,7 @@ class Trainer:
             labels=grid_labels,
         )
         self.grid_columns = (
-            None if grid_labels is None else len(grid_labels) // self.model.num_conditions
+            None if grid_labels is None else len(grid_labels) // self.data.info.num_classes
         )
         self.writer = None
         self._signal = 0  # the number of a stop signal received during fit(), 0 if none
