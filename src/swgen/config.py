@@ -418,6 +418,7 @@ RANGES: dict[str, Range] = {
     "pu_max": Range(0, 1, low_open=True, high_open=True),
     "smooth_weight": WEIGHT,
     "smooth_radius": Range(0, 1e6, low_open=True),
+    "decoder_std": Range(0, 1e6, low_open=True),
 }
 ANY_NUMBER = Range()  # keys without a rule must at least be finite
 
