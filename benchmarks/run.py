@@ -3,6 +3,7 @@
     python benchmarks/run.py [--quick] [--jobs 2] [--inception N] [--skip-speed]
         [--skip-metrics] [--skip-quality] [--skip-paper] [--skip-ablations] [--skip-options]
         [--skip-presets] [--skip-progressive] [--only-progressive [--progressive-seeds 0 1 2]]
+        [--skip-pu] [--only-pu [--pu-seeds 0 1 2] [--pu-steps 2000]]
 
 Runs ``benchmarks/speed.py`` (results in ``benchmarks/results/speed.json``),
 ``benchmarks/metric_sanity.py``, ``benchmarks/quality.py`` (run folders, table and plots in
@@ -10,10 +11,12 @@ Runs ``benchmarks/speed.py`` (results in ``benchmarks/results/speed.json``),
 only, since on points every architecture is the same MLP) and, unless ``--quick``,
 ``benchmarks/ablations.py``, ``benchmarks/options.py`` (the measurements behind SWGAN's and SWAE's
 defaults), ``benchmarks/presets.py`` (the two default jobs' presets) and
-``benchmarks/progressive.py`` (progressive growing; ``--only-progressive`` runs it alone), then
+``benchmarks/progressive.py`` (progressive growing; ``--only-progressive`` runs it alone) and
+``benchmarks/pu_gan.py`` (PU-GAN's Fashion-MNIST table; ``--only-pu`` runs it alone), then
 replaces what lies between the markers ``<!-- speed -->``, ``<!-- metrics -->``,
 ``<!-- quality:full -->`` (or ``quality:quick``), ``<!-- quality:paper -->``,
-``<!-- ablations -->``, ``<!-- options -->``, ``<!-- presets -->`` and ``<!-- progressive -->`` of
+``<!-- ablations -->``, ``<!-- options -->``, ``<!-- presets -->``, ``<!-- progressive -->`` and
+``<!-- pu-gan -->`` of
 BENCHMARKS.md and the next ``<!-- end -->`` with the new tables. The prose around the markers
 (what the numbers mean, the verdict) is written by people and kept; it names the date of the run
 it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
@@ -38,6 +41,7 @@ import metric_sanity  # noqa: E402
 import options  # noqa: E402
 import presets  # noqa: E402
 import progressive  # noqa: E402
+import pu_gan  # noqa: E402
 import quality  # noqa: E402
 import speed  # noqa: E402
 
@@ -74,18 +78,23 @@ def main() -> None:
         "--only-progressive", action="store_true", help="run only the progressive-growing section"
     )
     progressive.add_arguments(parser)
+    parser.add_argument("--skip-pu", action="store_true")
+    parser.add_argument("--only-pu", action="store_true", help="run only the PU-GAN section")
+    pu_gan.add_arguments(parser)
     args = parser.parse_args()
     today = datetime.date.today().isoformat()
     text = BENCHMARKS.read_text()
-    if args.only_progressive:
+    if args.only_progressive or args.only_pu:
         args.skip_speed = args.skip_quality = args.skip_metrics = args.skip_ablations = True
         args.skip_paper = args.skip_options = args.skip_presets = True
+        args.skip_progressive = args.skip_progressive or args.only_pu
+        args.skip_pu = args.skip_pu or args.only_progressive
 
     speed_json = HERE / "results" / "speed.json"
     if not args.skip_speed:
         results = {"date": today, **speed.measure(torch.device(args.device), args.quick)}
         speed_json.write_text(json.dumps(results, indent=1))
-    if not args.only_progressive:
+    if not (args.only_progressive or args.only_pu):
         speed_results = json.loads(speed_json.read_text())
         stamp = speed_results.get("date", "an earlier date")
         text = replace_section(text, "speed", f"Run of {stamp}. " + speed.render(speed_results))
@@ -131,6 +140,16 @@ def main() -> None:
             + (["--progressive-only", args.progressive_only] if args.progressive_only else [])
         )
         text = replace_section(text, "progressive", f"Run of {today} (`{command}`).\n\n{report}")
+
+    if not (args.quick or args.skip_pu):
+        report = pu_gan.run_pu_gan(
+            Path(args.out), args.pu_seeds, args.pu_steps, args.jobs, fashion_path=args.fashion_path
+        )
+        command = "python benchmarks/run.py --only-pu " + " ".join(
+            (["--pu-seeds", *map(str, args.pu_seeds)] if args.pu_seeds else [])
+            + ([f"--pu-steps {args.pu_steps}"] if args.pu_steps else [])
+        )
+        text = replace_section(text, "pu-gan", f"Run of {today} (`{command.strip()}`).\n\n{report}")
     BENCHMARKS.write_text(text)
     print(f"rewrote {BENCHMARKS}")
 
