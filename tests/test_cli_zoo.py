@@ -38,6 +38,10 @@ def test_zoo_trains_on_gaussians25(tmp_path, model, settings):
     assert run("train", "--model", model, *G25, *settings, "--out", out) == 0
     assert run("sample", out, "-n", "20", "-o", tmp_path / "s.npy") == 0
     assert np.load(tmp_path / "s.npy").shape == (20, 2)
+    assert run("eval", out, "--n", "64") == 0
+    assert "modes_covered" in json.loads((out / "eval.json").read_text())["metrics"]
+    assert run("explore", out, "-o", tmp_path / "explore") == 0
+    assert (tmp_path / "explore" / "sweep.npy").is_file()
 
 
 def test_conditional_dcgan_on_digits_samples_a_class_and_draws_a_row_per_class(tmp_path):
@@ -52,7 +56,8 @@ def test_conditional_dcgan_on_digits_samples_a_class_and_draws_a_row_per_class(t
     assert run("sample", out, "-n", "6", "--label", "4", "-o", tmp_path / "four.npy") == 0
     assert not np.array_equal(np.load(tmp_path / "three.npy"), np.load(tmp_path / "four.npy"))
     assert run("eval", out, "--n", "32") == 0
-    assert "metrics" in json.loads((out / "eval.json").read_text())
+    agreement = json.loads((out / "eval.json").read_text())["metrics"]["label_agreement_digits"]
+    assert 0 <= agreement["mean"] <= 1 and len(agreement["per_class"]) == 10
     assert run("explore", out, "-o", tmp_path / "explore") == 0
     assert (tmp_path / "explore" / "sweep.png").is_file()
 
