@@ -52,8 +52,8 @@ class AdversarialSettings:
     conditional: bool = False  # condition G and D on the data's class labels (cGAN, concatenated)
     pu_prior: float | None = None  # PU-GAN class prior pi of fakes looking real; None: off
     pu_schedule: PUSchedule = "fixed"  # fixed, or rising: +pu_increase every pu_every steps (code)
-    pu_increase: float = 0.1  # PU-GAN code, prior_increase_mode 0: +0.1 ...
-    pu_every: int = 10_000  # ... every 10,000 iterations
+    pu_increase: float = 0.1  # rising prior's step, PU-GAN code (prior_increase_mode 0)
+    pu_every: int = 10_000  # steps between rises, PU-GAN code (every 10,000 iterations)
     pu_max: float = 0.7  # cap of the rising prior; the author's Tables 1-2: "0.3 to 0.7"
     smooth_weight: float = 0.0  # Smooth GAN generator penalty weight gamma (paper value unknown)
     smooth_radius: float = 1.0  # radius R of the ball around z it is taken in (paper value unknown)
