@@ -3,7 +3,7 @@
     python benchmarks/conditional.py [--quick] [--out benchmarks/results] [--n 1000]
 
 Runs the issue's command ``swgen train --model dcgan --data digits model.conditional=true`` (the
-digits preset: 800 steps, width 16 at 32 px, batch 64) into ``<out>/conditional/``, times its
+digits preset: 800 steps, width 16 at 32 px, batch 64) into ``<out>/conditional/runs/``, times its
 training steps, then ``swgen eval`` reports ``label_agreement_digits``: for each class K, the
 share of ``n / 10`` samples drawn with ``--label K`` that the shipped digits classifier calls K
 (real digits: about 99% of them, its held-out accuracy). ``--quick`` (20 steps, width 4, 16 px)
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 
 COMMAND = ["--model", "dcgan", "--data", "digits", "model.conditional=true"]
@@ -24,7 +25,8 @@ def run_conditional(out: Path, n: int = 1000, quick: bool = False) -> str:
     """Train (unless done) and evaluate the conditional DCGAN; return the Markdown report."""
     from swgen.cli import main as swgen
 
-    folder = out / ("conditional-quick" if quick else "conditional")
+    section = out / ("conditional-quick" if quick else "conditional")
+    folder = section / "runs" / "dcgan-digits"
     if not (folder / "checkpoints" / "last.pt").is_file():
         extra = QUICK if quick else []
         arguments = ["train", *COMMAND, "train.progress=false", *extra, "--out", str(folder)]
@@ -34,7 +36,10 @@ def run_conditional(out: Path, n: int = 1000, quick: bool = False) -> str:
         raise SystemExit(f"evaluating {folder} failed")
     evaluation = json.loads((folder / "eval.json").read_text())
     last = json.loads((folder / "metrics.jsonl").read_text().splitlines()[-1])
-    return render(evaluation, last.get("train_seconds", float("nan")), n, quick)
+    grid = section / "samples_dcgan_digits.png"  # the last grid: one row per class
+    shutil.copyfile(sorted((folder / "samples").glob("step_*.png"))[-1], grid)
+    report = render(evaluation, last.get("train_seconds", float("nan")), n, quick)
+    return f"{report}\n\n![{grid.stem}]({grid.name})"
 
 
 def render(evaluation: dict, seconds: float, n: int, quick: bool) -> str:

@@ -164,6 +164,7 @@ def main() -> None:
 
     if not (args.quick or args.skip_conditional):
         report = conditional.run_conditional(Path(args.out))
+        report = link_pictures(report, Path(args.out) / "conditional")
         text = replace_section(text, "conditional", f"Run of {today}. {report}")
     BENCHMARKS.write_text(text)
     print(f"rewrote {BENCHMARKS}")
