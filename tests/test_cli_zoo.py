@@ -44,6 +44,27 @@ def test_zoo_trains_on_gaussians25(tmp_path, model, settings):
     assert (tmp_path / "explore" / "sweep.npy").is_file()
 
 
+@pytest.mark.parametrize(
+    ("model", "settings"),
+    [
+        ("lsgan", ["model.pu_prior=0.3"]),
+        ("hinge-gan", ["model.pu_prior=0.3", "model.pu_schedule=rising", "model.pu_every=1"]),
+        ("gan", ["model.loss=lsgan", "model.smooth_weight=0.5"]),
+        ("wgan-gp", ["model.pu_prior=0.5", "model.smooth_weight=1", "model.conditional=true"]),
+        ("wgan", ["model.conditional=true", "model.n_critic=1"]),
+        ("ctgan", ["model.conditional=true", "model.n_critic=1"]),
+        ("swgan", ["model.conditional=true", "model.code_dim=8", "model.n_critic=1"]),
+        ("swg", ["model.conditional=true", "model.n_projections=64"]),
+    ],
+)
+def test_zoo_settings_train_on_digits(tmp_path, model, settings):
+    out = tmp_path / "run"
+    assert run("train", "--model", model, *DIGITS, *settings, "--out", out) == 0
+    label = ["--label", "5"] if "model.conditional=true" in settings else []
+    assert run("sample", out, "-n", "3", *label, "-o", tmp_path / "s.npy") == 0
+    assert np.load(tmp_path / "s.npy").shape == (3, 1, 8, 8)
+
+
 def test_conditional_dcgan_on_digits_samples_a_class_and_draws_a_row_per_class(tmp_path):
     out = tmp_path / "run"
     assert run("train", "--model", "dcgan", *DIGITS, "model.conditional=true", "--out", out) == 0
