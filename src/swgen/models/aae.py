@@ -41,7 +41,7 @@ from torch import Tensor
 from swgen.data.base import Batch, DataInfo
 from swgen.models.base import GenerativeModel, requires_grad
 from swgen.models.conditioning import one_hot
-from swgen.models.gan import Norm, check_positive
+from swgen.models.hyperparameters import Norm, check_positive
 from swgen.nn import MLP, build_encoder, build_generator
 from swgen.registry import MODELS
 

@@ -33,11 +33,11 @@ from swgen.data.base import Batch, DataInfo
 from swgen.models import gan_losses
 from swgen.models.base import GenerativeModel, per_sample_noise, requires_grad
 from swgen.models.conditioning import with_label_inputs
+from swgen.models.hyperparameters import Norm, check_positive
 from swgen.models.penalties import generator_smoothness
 from swgen.nn import build_encoder, build_generator
 from swgen.registry import MODELS
 
-Norm = Literal["none", "layer", "batch", "instance"]
 LossName = Literal["bce", "lsgan", "hinge", "wasserstein"]
 PUSchedule = Literal["fixed", "rising"]
 SmoothForm = Literal["jacobian", "composed"]
@@ -78,13 +78,6 @@ class GANConfig(AdversarialSettings):
     def __post_init__(self) -> None:
         check_positive(self, "latent_dim", "n_critic", "lr")
         self.check_adversarial()
-
-
-def check_positive(config: object, *names: str) -> None:
-    """Reject non-positive hyperparameters (a ``ValueError`` becomes a one-line user error)."""
-    for name in names:
-        if getattr(config, name) <= 0:
-            raise ValueError(f"{name} must be positive, got {getattr(config, name)}")
 
 
 @MODELS.register("gan")

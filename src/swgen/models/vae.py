@@ -36,7 +36,7 @@ from swgen.data.base import Batch, DataInfo
 from swgen.errors import UserError
 from swgen.models.base import GenerativeModel
 from swgen.models.conditioning import with_label_inputs
-from swgen.models.gan import Norm, check_positive
+from swgen.models.hyperparameters import Norm, check_positive
 from swgen.nn import build_encoder, build_generator
 from swgen.registry import MODELS
 
