@@ -2,7 +2,8 @@
 
     python benchmarks/quality.py [--quick] [--seeds 0 1 2] [--jobs 2] [--out benchmarks/results]
 
-Rows: WAE, AE+IDT, SWAE | GAN, WGAN, WGAN-GP, CT-GAN, SWG, SWGAN. Columns: 25 Gaussians (modes
+Rows: WAE, AE+IDT, SWAE, VAE, AAE | GAN, DCGAN, LSGAN, hinge GAN, WGAN, WGAN-GP, CT-GAN, SWG,
+SWGAN. Columns: 25 Gaussians (modes
 covered, high-quality share, W2), digits (fid_digits, kid_digits, multi-scale SWD, precision,
 recall) and, unless ``--quick``, Fashion-MNIST (fid_fashion, multi-scale SWD, precision, recall;
 the 60k set from Debian's ``dataset-fashion-mnist``, or ``--fashion-path``). Every cell is
@@ -28,12 +29,18 @@ import statistics
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-MODELS = ["wae", "ae-idt", "swae", "gan", "wgan", "wgan-gp", "ctgan", "swg", "swgan"]
+MODELS = ["wae", "ae-idt", "swae", "vae", "aae"]
+MODELS += ["gan", "dcgan", "lsgan", "hinge-gan", "wgan", "wgan-gp", "ctgan", "swg", "swgan"]
 LABELS = {
     "wae": "WAE",
     "ae-idt": "AE+IDT",
     "swae": "SWAE",
+    "vae": "VAE",
+    "aae": "AAE",
     "gan": "GAN",
+    "dcgan": "DCGAN",
+    "lsgan": "LSGAN",
+    "hinge-gan": "hinge GAN",
     "wgan": "WGAN",
     "wgan-gp": "WGAN-GP",
     "ctgan": "CT-GAN",

@@ -4,6 +4,8 @@
         [--skip-metrics] [--skip-quality] [--skip-paper] [--skip-ablations] [--skip-options]
         [--skip-presets] [--skip-progressive] [--only-progressive [--progressive-seeds 0 1 2]]
         [--skip-translation] [--only-translation [--translation-seeds 0 1 2]]
+        [--skip-pu] [--only-pu [--pu-seeds 0 1 2] [--pu-steps 2000]]
+        [--skip-conditional] [--only-conditional]
 
 Runs ``benchmarks/speed.py`` (results in ``benchmarks/results/speed.json``),
 ``benchmarks/metric_sanity.py``, ``benchmarks/quality.py`` (run folders, table and plots in
@@ -13,11 +15,13 @@ only, since on points every architecture is the same MLP) and, unless ``--quick`
 defaults), ``benchmarks/presets.py`` (the two default jobs' presets) and
 ``benchmarks/progressive.py`` (progressive growing; ``--only-progressive`` runs it alone) and
 ``benchmarks/translation.py`` (cyclegan and attention-gan on digits-recolour;
-``--only-translation`` runs it alone), then
+``--only-translation`` runs it alone), ``benchmarks/pu_gan.py`` (PU-GAN's Fashion-MNIST table;
+``--only-pu`` runs it alone) and ``benchmarks/conditional.py`` (the conditional DCGAN's per-class
+agreement; ``--only-conditional``), then
 replaces what lies between the markers ``<!-- speed -->``, ``<!-- metrics -->``,
 ``<!-- quality:full -->`` (or ``quality:quick``), ``<!-- quality:paper -->``,
-``<!-- ablations -->``, ``<!-- options -->``, ``<!-- presets -->``, ``<!-- progressive -->`` and
-``<!-- translation -->`` of
+``<!-- ablations -->``, ``<!-- options -->``, ``<!-- presets -->``, ``<!-- progressive -->``,
+``<!-- translation -->``, ``<!-- pu-gan -->`` and ``<!-- conditional -->`` of
 BENCHMARKS.md and the next ``<!-- end -->`` with the new tables. The prose around the markers
 (what the numbers mean, the verdict) is written by people and kept; it names the date of the run
 it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
@@ -38,10 +42,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import ablations  # noqa: E402
+import conditional  # noqa: E402
 import metric_sanity  # noqa: E402
 import options  # noqa: E402
 import presets  # noqa: E402
 import progressive  # noqa: E402
+import pu_gan  # noqa: E402
 import quality  # noqa: E402
 import speed  # noqa: E402
 import translation  # noqa: E402
@@ -84,20 +90,35 @@ def main() -> None:
         "--only-translation", action="store_true", help="run only the translation section"
     )
     translation.add_arguments(parser)
+    parser.add_argument("--skip-pu", action="store_true")
+    parser.add_argument("--only-pu", action="store_true", help="run only the PU-GAN section")
+    pu_gan.add_arguments(parser)
+    parser.add_argument("--skip-conditional", action="store_true")
+    parser.add_argument(
+        "--only-conditional", action="store_true", help="run only the conditional DCGAN section"
+    )
     args = parser.parse_args()
     today = datetime.date.today().isoformat()
     text = BENCHMARKS.read_text()
-    if args.only_progressive or args.only_translation:
+    only = {
+        "progressive": args.only_progressive,
+        "translation": args.only_translation,
+        "pu": args.only_pu,
+        "conditional": args.only_conditional,
+    }
+    if any(only.values()):
         args.skip_speed = args.skip_quality = args.skip_metrics = args.skip_ablations = True
         args.skip_paper = args.skip_options = args.skip_presets = True
-        args.skip_progressive = args.only_translation
-        args.skip_translation = args.only_progressive
+        args.skip_progressive = args.skip_progressive or not only["progressive"]
+        args.skip_translation = args.skip_translation or not only["translation"]
+        args.skip_pu = args.skip_pu or not only["pu"]
+        args.skip_conditional = args.skip_conditional or not only["conditional"]
 
     speed_json = HERE / "results" / "speed.json"
     if not args.skip_speed:
         results = {"date": today, **speed.measure(torch.device(args.device), args.quick)}
         speed_json.write_text(json.dumps(results, indent=1))
-    if not (args.only_progressive or args.only_translation):
+    if not any(only.values()):
         speed_results = json.loads(speed_json.read_text())
         stamp = speed_results.get("date", "an earlier date")
         text = replace_section(text, "speed", f"Run of {stamp}. " + speed.render(speed_results))
@@ -151,6 +172,21 @@ def main() -> None:
             + (["--translation-steps", str(steps)] if steps else [])
         )
         text = replace_section(text, "translation", f"Run of {today} (`{command}`).\n\n{report}")
+
+    if not (args.quick or args.skip_pu):
+        report = pu_gan.run_pu_gan(
+            Path(args.out), args.pu_seeds, args.pu_steps, args.jobs, fashion_path=args.fashion_path
+        )
+        command = "python benchmarks/run.py --only-pu " + " ".join(
+            (["--pu-seeds", *map(str, args.pu_seeds)] if args.pu_seeds else [])
+            + ([f"--pu-steps {args.pu_steps}"] if args.pu_steps else [])
+        )
+        text = replace_section(text, "pu-gan", f"Run of {today} (`{command.strip()}`).\n\n{report}")
+
+    if not (args.quick or args.skip_conditional):
+        report = conditional.run_conditional(Path(args.out))
+        report = link_pictures(report, Path(args.out) / "conditional")
+        text = replace_section(text, "conditional", f"Run of {today}. {report}")
     BENCHMARKS.write_text(text)
     print(f"rewrote {BENCHMARKS}")
 

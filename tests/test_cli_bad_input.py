@@ -36,6 +36,15 @@ def world(tmp_path_factory):
     train = ["train", QUIET, *POINTS, "train.steps=1"]
     assert main([*train, "--model", "swgan", "--out", str(d / "run")]) == 0
     assert main([*train, "--model", "wgan", "--out", str(d / "other")]) == 0
+    digits = ["--data", "digits", "data.image_size=8", "model.width=4", "data.limit=32"]
+    conditional = [
+        *digits,
+        "train.batch_size=8",
+        "model.conditional=true",
+        "--out",
+        str(d / "cond"),
+    ]
+    assert main(["train", QUIET, "train.steps=1", "--model", "gan", *conditional]) == 0
     checkpoint = Path("checkpoints") / "last.pt"
     good = (d / "run" / checkpoint).read_bytes()
 
@@ -166,6 +175,32 @@ CASES = [
     ("deeply nested", "train --config {d}/deep.yaml", "config file"),
     ("wrong type in file", "train --config {d}/wrong-type.yaml", "'train.steps' must be int"),
     ("width 0 in file", "train --config {d}/width-zero.yaml", "'model.width' is 0"),
+    # --- train: the model zoo's settings ---------------------------------------------------
+    ("unknown loss", "train --model gan model.loss=wgan", "'model.loss' is 'wgan'; choose one of"),
+    ("pu_prior 0", "train --model gan model.pu_prior=0", "'model.pu_prior' is 0"),
+    ("pu_prior 1.5", "train --model lsgan model.pu_prior=1.5", "'model.pu_prior' is 1.5"),
+    ("pu_prior 1", "train --model wgan-gp model.pu_prior=1", "'model.pu_prior' is 1"),
+    ("pu schedule", "train --model gan model.pu_schedule=basic", "choose one of"),
+    (
+        "conditional without labels",
+        "train --model dcgan --data gaussians8 model.conditional=true",
+        "model.conditional=true needs data with class labels",
+    ),
+    (
+        "bernoulli vae on points",
+        "train --model vae --data gaussians8 model.decoder=bernoulli",
+        "model.decoder=gaussian",
+    ),
+    (
+        "aae supervised without mixture",
+        "train --model aae model.supervised_prior=true",
+        "supervised_prior needs prior=mixture",
+    ),
+    (
+        "aae mixture not 2-D",
+        "train --model aae model.prior=mixture model.latent_dim=8",
+        "the mixture prior is 2-D",
+    ),
     # --- train: data ------------------------------------------------------------------------
     ("empty image folder", "train --data {d}/empty-images", "has no readable images"),
     ("folder dataset without path", "train --data folder", "needs data.path"),
@@ -217,6 +252,23 @@ CASES = [
     ("sample under a file", "sample {d}/run -o {d}/afile/s.png", "cannot write samples to"),
     ("sample bad device", "sample {d}/run --device tpu -o {d}/s.npy", "device 'tpu'"),
     ("sample no output", "sample {d}/run", "required: -o/--output"),
+    (
+        "sample label unconditional",
+        "sample {d}/run --label 1 -o {d}/s.npy",
+        "this run is unconditional",
+    ),
+    (
+        "sample label out of range",
+        "sample {d}/cond --label 10 -o {d}/s.npy",
+        "unknown label '10'; this run's classes are 0, 1",
+    ),
+    ("sample label negative", "sample {d}/cond --label=-1 -o {d}/s.npy", "unknown label '-1'"),
+    (
+        "sample label unknown name",
+        "sample {d}/cond --label cat -o {d}/s.npy",
+        "unknown label 'cat'",
+    ),
+    ("sample label missing", "sample {d}/cond -o {d}/s.npy --label", "expected one argument"),
     ("sample stray override", "sample {d}/run -o {d}/s.npy train.steps=3", "unrecognized"),
     # --- explore ----------------------------------------------------------------------------
     ("explore missing run", "explore {d}/nope -o {d}/e", "does not exist"),

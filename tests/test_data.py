@@ -166,7 +166,7 @@ def test_image_datasets_shapes_and_ranges(
 ) -> None:
     data = build(name, data_dir, image_size=size, channels=channels, limit=300)
     assert (data.info.kind, data.info.shape) == ("images", (channels, size, size))
-    assert data.info.num_classes == (0 if name == "folder" else 10)
+    assert data.info.num_classes == (2 if name == "folder" else 10)  # subfolders a/ and b/
     x = data.batch(0, 16, seed=0).x
     assert x.shape == (16, channels, size, size)  # the folder's 2 images wrap over epochs
     assert x.dtype == torch.float32
@@ -328,13 +328,13 @@ def test_folder_skips_and_counts_corrupt_files(data_dir: Path) -> None:
     with pytest.warns(UserWarning, match="skipped 1 unreadable"):
         data = build_dataset(DataConfig(name="folder", path=str(data_dir / "images")))
     assert len(data) == 2 and data.skipped == 1
-    assert data.info == DataInfo("images", (3, 32, 32))
+    assert data.info == DataInfo("images", (3, 32, 32), 2, ("a", "b"))  # classes: subfolders
 
 
 def test_folder_given_as_the_dataset_name(data_dir: Path) -> None:
     with pytest.warns(UserWarning):
         data = build_dataset(DataConfig(name=str(data_dir / "images"), channels=1))
-    assert data.name == "folder" and data.info == DataInfo("images", (1, 32, 32))
+    assert data.name == "folder" and data.info.shape == (1, 32, 32)
 
 
 def test_folder_grayscale_vs_rgb(tmp_path: Path) -> None:
@@ -427,3 +427,36 @@ def test_grayscale_to_uint8_matches_pil_on_non_square_images() -> None:
         reference = np.asarray(Image.fromarray(image).resize((16, 16), Image.Resampling.BICUBIC))
         expected = np.rint(np.clip(reference, 0, 1) * 255)
         assert np.abs(resized.numpy().astype(float) - expected).max() <= 1
+
+
+# --- class labels ----------------------------------------------------------------------------
+
+
+def test_folder_labels_come_from_the_subfolder_names(tmp_path: Path) -> None:
+    for name, shade in (("zebra", 0), ("ant", 255), ("cat", 128)):
+        for index in range(2):
+            save_image(
+                tmp_path / name / "deeper" / f"{index}.png", np.full((8, 8), shade, np.uint8)
+            )
+    data = build_dataset(DataConfig(name=str(tmp_path), image_size=4, channels=1))
+    assert data.info.class_names == ("ant", "cat", "zebra") and data.info.num_classes == 3
+    batch = data.sample_batch(6)
+    shades = batch.x.mean(dim=(1, 2, 3))  # -1 black (zebra), 1 white (ant), ~0 grey (cat)
+    expected = {0: 1.0, 1: 0.0, 2: -1.0}
+    for label, shade in zip(batch.labels.tolist(), shades.tolist(), strict=True):
+        assert shade == pytest.approx(expected[label], abs=0.01)
+
+
+def test_folder_without_class_subfolders_is_unlabelled(tmp_path: Path) -> None:
+    save_image(tmp_path / "top.png", np.zeros((8, 8), np.uint8))
+    save_image(tmp_path / "only" / "a.png", np.zeros((8, 8), np.uint8))
+    assert not build_dataset(DataConfig(name=str(tmp_path), image_size=4)).info.has_labels
+    assert not build_dataset(DataConfig(name=str(tmp_path / "only"), image_size=4)).info.has_labels
+
+
+def test_fashion_mnist_names_its_classes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tiny_mnist(tmp_path / "debian")
+    monkeypatch.setattr(mnist_module, "DEBIAN_FASHION_MNIST", tmp_path / "debian")
+    data = build_dataset(DataConfig(name="fashion-mnist", image_size=8))
+    assert data.info.class_names[0] == "T-shirt/top" and data.info.class_names[9] == "Ankle boot"
+    assert data.batch(0, 4, seed=0).labels.shape == (4,)

@@ -29,3 +29,13 @@ def test_probabilities_sum_to_one_and_threshold_is_monotone():
     assert torch.allclose(probabilities.sum(dim=1), torch.ones(64), atol=1e-5)
     shares = [recognised_share(digits, threshold=t) for t in (0.5, 0.9, 0.99)]
     assert shares[0] >= shares[1] >= shares[2]
+
+
+def test_label_agreement_counts_each_class(monkeypatch):
+    import swgen.metrics.recognised as recognised
+
+    # the classifier calls images 0, 1 class 0 and images 2, 3 class 1
+    probabilities = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
+    monkeypatch.setattr(recognised, "class_probabilities", lambda images, name: probabilities)
+    result = recognised.label_agreement(torch.zeros(4, 1, 8, 8), torch.tensor([0, 1, 1, 1]))
+    assert result == {"mean": 0.5, "per_class": [1.0, 1 / 3]}

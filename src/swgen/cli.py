@@ -98,7 +98,8 @@ def _sample(args: argparse.Namespace) -> None:
     kind = run.data.info.kind
     if suffix == ".gif" and kind != "video":
         raise UserError(f"'{out}': animated GIFs are for video runs; this run's data are {kind}")
-    samples = run.sample(args.n, seed=args.seed)
+    label = None if args.label is None else run.label_index(args.label)
+    samples = run.sample(args.n, seed=args.seed, label=label)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".npy":
@@ -252,6 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--device", default="cpu")
+    sample.add_argument(
+        "--label", help="class to sample, by index or name (runs with model.conditional=true)"
+    )
     sample.add_argument("--no-ema", action="store_true", help="use the raw, not averaged, weights")
     sample.set_defaults(handler=_sample)
 

@@ -422,6 +422,14 @@ RANGES: dict[str, Range] = {
     "lambda_sparse": WEIGHT,
     "lambda_attention_cycle": WEIGHT,
     "pool_size": Range(0, 10**5),
+    # PU-GAN's class prior and its schedule, Smooth GAN's generator penalty:
+    "pu_prior": Range(0, 1, low_open=True, high_open=True),
+    "pu_increase": Range(0, 1),
+    "pu_every": COUNT,
+    "pu_max": Range(0, 1, low_open=True, high_open=True),
+    "smooth_weight": WEIGHT,
+    "smooth_radius": Range(0, 1e6, low_open=True),
+    "decoder_std": Range(0, 1e6, low_open=True),
 }
 ANY_NUMBER = Range()  # keys without a rule must at least be finite
 

@@ -16,7 +16,9 @@
   of samples the classifier assigns a class with probability >= 0.9 (beside the same share of
   real images, ``recognised_digits_real``); ``fid_fashion``/``kid_fashion`` for
   Fashion-MNIST and MNIST; ``fid_inception`` when asked for (``--inception``) or when the user
-  gives Inception weights.
+  gives Inception weights; for a run that samples by class (``model.conditional=true``, the AAE's
+  supervised prior) on digits, MNIST or Fashion-MNIST, ``label_agreement_<classifier>``: how often
+  the shipped classifier calls a sample drawn for class K class K, overall and per class.
 
 Real statistics come from ``reference_statistics`` (cached per dataset and extractor); generated
 samples come from the EMA generator with a fixed seed, so an evaluation repeats exactly.
@@ -39,6 +41,8 @@ from swgen.train.run_folder import atomic_write_bytes
 
 MAX_SAMPLES = 10_000_000  # generated samples are held in memory at once
 CLASSIFIER_FOR = {"digits": "digits", "fashion-mnist": "fashion", "mnist": "fashion"}
+# The classifier whose classes are the dataset's labels (MNIST's are the digits').
+LABEL_CLASSIFIER_FOR = {"digits": "digits", "mnist": "digits", "fashion-mnist": "fashion"}
 EXACT_W2_MAX_SAMPLES = 2000  # ot.emd2 is cubic in n
 
 
@@ -137,7 +141,23 @@ def evaluate_images(
             metrics[f"recall_{name}"] = recall
             metrics[f"recognised_{name}"] = recognised_share(fake[:count], name)
             metrics[f"recognised_{name}_real"] = recognised_share(real_images[:count], name)
+    metrics.update(class_metrics(run, n, seed))
     return metrics
+
+
+def class_metrics(run: TrainedRun, n: int, seed: int) -> dict[str, Any]:
+    """``label_agreement_<classifier>`` for runs that sample by class (module docstring):
+    ``n // K`` samples of each class ``K``."""
+    from swgen.metrics.recognised import label_agreement
+
+    classifier = LABEL_CLASSIFIER_FOR.get(run.config.data.name.lower())
+    if classifier is None or not run.model.samples_by_class:
+        return {}
+    classes = run.data.info.num_classes
+    per_class = max(1, n // classes)
+    images = torch.cat([run.sample(per_class, seed=seed + k, label=k) for k in range(classes)])
+    labels = torch.arange(classes).repeat_interleave(per_class)
+    return {f"label_agreement_{classifier}": label_agreement(images, labels, classifier)}
 
 
 def evaluate_video(
@@ -259,7 +279,7 @@ def training_metrics(trainer: Any) -> dict[str, float]:
             for key, value in found.items()
             if key != "n"
         }
-    latents = trainer.model.sample_latent(n, torch.Generator().manual_seed(seed + 7))
+    latents = trainer.model.sample_codes(n, torch.Generator().manual_seed(seed + 7))
     fake = trainer.generate(latents).cpu()
     data = trainer.data
     real = data.to_data_space(trainer.model.real_view(data.sample(n, seed=seed + 1))).cpu()

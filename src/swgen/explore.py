@@ -10,6 +10,12 @@ Writes, for image data, one strip per experiment:
 
 For 2D data the same codes are drawn as scatter plots over real samples, and every experiment is
 also saved as ``<name>.npy`` (the generated samples, in data coordinates).
+
+For an auto-encoder with a 2-D code (``aae``, ``vae``: ``latent_codes``), ``code_space.png``
+draws the codes of data samples coloured by class label, as the lectures' AAE figure on MNIST
+(``code_space.npy`` holds the codes, ``code_labels.npy`` the labels). swgen's datasets have no
+held-out split, so the samples come from the data's reference stream (``DataSource.sample``),
+the draws the metrics compare with.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from swgen.plots import image_grid, save_picture, scatter_plot
+from swgen.plots import image_grid, labelled_scatter, save_picture, scatter_plot
 from swgen.train.checkpoint import TrainedRun
 
 
@@ -58,7 +64,8 @@ def explore(run: TrainedRun, out_dir: str | Path, seed: int = 0, steps: int = 9)
         else None
     )
     for name, latents in codes.items():
-        samples = run.generate(latents).cpu()
+        # A conditional run shows the classes in turn (the same codes, one class per sample).
+        samples = run.generate(run.model.condition(latents)).cpu()
         if samples.dim() == 5:  # video: strips of each clip's middle frame
             samples = samples[:, :, samples.shape[2] // 2]
         if real is None:
@@ -70,4 +77,28 @@ def explore(run: TrainedRun, out_dir: str | Path, seed: int = 0, steps: int = 9)
             written.append(out / f"{name}.npy")
         save_picture(picture, out / f"{name}.png")
         written.append(out / f"{name}.png")
-    return written
+    return written + code_space(run, out, seed=seed)
+
+
+@torch.no_grad()
+def code_space(run: TrainedRun, out: Path, seed: int = 0, n: int = 2000) -> list[Path]:
+    """``code_space.png`` (and its ``.npy`` arrays) for a 2-D auto-encoder; nothing otherwise."""
+    if run.model.latent_dim != 2:
+        return []
+    batch = run.data.sample_batch(n, seed=seed)
+    run.model.eval()
+    device = run.model.device
+    labels = batch.labels.to(device) if batch.labels is not None else None
+    codes = run.model.latent_codes(batch.x.to(device), labels)
+    if codes is None:
+        return []
+    codes = codes.float().cpu()
+    if batch.labels is None:
+        picture = labelled_scatter(codes, torch.zeros(len(codes), dtype=torch.long))
+    else:
+        picture = labelled_scatter(codes, batch.labels, run.data.info.class_names)
+        np.save(out / "code_labels.npy", batch.labels.numpy())
+    np.save(out / "code_space.npy", codes.numpy())
+    save_picture(picture, out / "code_space.png")
+    written = [out / "code_space.png", out / "code_space.npy"]
+    return written + ([out / "code_labels.npy"] if batch.labels is not None else [])

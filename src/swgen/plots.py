@@ -105,6 +105,37 @@ def scatter_plot(
     return image
 
 
+# Ten distinguishable colours (matplotlib's "tab10"), one per class; more classes cycle.
+CLASS_COLOURS = (
+    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+)  # fmt: skip
+
+
+def labelled_scatter(
+    points: Tensor, labels: Tensor, names: tuple[str, ...] = (), size: int = 512
+) -> Image.Image:
+    """2D points coloured by class label, with a legend of ``names`` (class ``k`` -> colour
+    ``CLASS_COLOURS[k % 10]``): e.g. the code space of an autoencoder."""
+    xy = points.detach().float().cpu().numpy()
+    classes = labels.detach().cpu().numpy().astype(int)
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    span = np.maximum(high - low, 1e-6) * 1.1
+    middle = (low + high) / 2
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    pixels = np.stack(
+        [(xy[:, 0] - middle[0]) / span[0] + 0.5, 0.5 - (xy[:, 1] - middle[1]) / span[1]], 1
+    ) * (size - 1)
+    for (x, y), k in zip(pixels, classes, strict=True):
+        draw.ellipse([x - 1.5, y - 1.5, x + 1.5, y + 1.5], fill=CLASS_COLOURS[k % 10])
+    for k, name in enumerate(names):
+        colour = CLASS_COLOURS[k % 10]
+        draw.rectangle([4, 4 + 12 * k, 12, 12 + 12 * k], fill=colour)
+        draw.text((16, 2 + 12 * k), name, fill=(0, 0, 0))
+    return image
+
+
 def save_picture(image: Image.Image, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path)

@@ -5,6 +5,11 @@ converted to RGB (or L when ``data.channels == 1``), resized with PIL bicubic so
 is ``image_size`` and centre-cropped to a square. Files that cannot be decoded are skipped and
 counted in one warning. Giving a folder as the dataset name (``data.name=path/to/images``) is
 the same as ``data.name=folder data.path=path/to/images``.
+
+Class labels come from the subfolder names, as torchvision's ``ImageFolder``: when every image
+lies under one of at least two subfolders of the folder (``cats/...``, ``dogs/...``, at any
+depth below them), the subfolders, in sorted order, are the classes ``0, 1, ...`` and their names
+the class names; images at the top level, or a single subfolder, give unlabelled data.
 """
 
 from __future__ import annotations
@@ -27,8 +32,15 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp"})
 class FolderImages(InMemoryImages):
     """The images of one folder; ``skipped`` counts the files that could not be decoded."""
 
-    def __init__(self, folder: Path, images: torch.Tensor, skipped: int = 0) -> None:
-        super().__init__("folder", images)
+    def __init__(
+        self,
+        folder: Path,
+        images: torch.Tensor,
+        skipped: int = 0,
+        labels: torch.Tensor | None = None,
+        class_names: tuple[str, ...] | None = None,
+    ) -> None:
+        super().__init__("folder", images, labels, class_names)
         self.folder = folder
         self.skipped = skipped
 
@@ -91,6 +103,15 @@ def square_crop(image: Image.Image, size: int) -> np.ndarray:
     return np.asarray(image.crop((left, top, left + size, top + size)), dtype=np.uint8)
 
 
+def subfolder_classes(folder: Path, paths: list[Path]) -> tuple[str, ...] | None:
+    """The class names the subfolders give (sorted), or ``None`` when the images are not all
+    under at least two subfolders (see the module docstring)."""
+    tops = {path.relative_to(folder).parts[0] for path in paths if path.parent != folder}
+    if len(tops) < 2 or any(path.parent == folder for path in paths):
+        return None
+    return tuple(sorted(tops))
+
+
 def load_folder(folder: str | Path, config: DataConfig) -> FolderImages:
     """All readable images under ``folder`` as one in-memory dataset (see the module docstring)."""
     folder = Path(folder).expanduser()
@@ -101,13 +122,17 @@ def load_folder(folder: str | Path, config: DataConfig) -> FolderImages:
     mode = "L" if channels == 1 else "RGB"
     paths = image_files(folder)
     wanted = take_limit(config, len(paths)) if paths else 0
+    classes = subfolder_classes(folder, paths)
     images: list[np.ndarray] = []
+    labels: list[int] = []
     unreadable = 0
     for path in paths:
         if len(images) == wanted:
             break
         try:
             images.append(load_square_image(path, size, mode))
+            if classes is not None:
+                labels.append(classes.index(path.relative_to(folder).parts[0]))
         except UNREADABLE:
             unreadable += 1
     if not images:
@@ -121,7 +146,10 @@ def load_folder(folder: str | Path, config: DataConfig) -> FolderImages:
         )
     stacked = torch.from_numpy(np.stack(images))
     pixels = stacked.unsqueeze(1) if channels == 1 else stacked.permute(0, 3, 1, 2)
-    return FolderImages(folder, pixels, skipped=unreadable)
+    if classes is None:
+        return FolderImages(folder, pixels, skipped=unreadable)
+    # Classes whose images were all cut by data.limit or unreadable still keep their index.
+    return FolderImages(folder, pixels, unreadable, torch.tensor(labels), classes)
 
 
 @DATASETS.register("folder")

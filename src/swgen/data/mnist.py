@@ -28,6 +28,11 @@ from swgen.errors import UserError
 from swgen.registry import DATASETS
 
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+# The class names of Fashion-MNIST's labels 0-9 (Xiao, Rasul, Vollgraf 2017, Table 1).
+FASHION_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
 
 
 def idx_names(split: str, kind: str) -> list[str]:
@@ -109,4 +114,7 @@ def fashion_mnist(config: DataConfig) -> InMemoryImages:
             f"Fashion-MNIST not found in {DEBIAN_FASHION_MNIST}; "
             "run `apt-get install dataset-fashion-mnist` or pass data.path=FOLDER of its IDX files"
         )
-    return load_idx_images("fashion-mnist", config, folder, hint)
+    images = load_idx_images("fashion-mnist", config, folder, hint)
+    if images.info.has_labels:
+        images = InMemoryImages("fashion-mnist", images.images, images.labels, FASHION_CLASSES)
+    return images

@@ -43,3 +43,17 @@ def recognised_share(
     """Share of images whose most likely class has probability ``>= threshold``."""
     probabilities = class_probabilities(images, classifier)
     return float((probabilities.max(dim=1).values >= threshold).double().mean())
+
+
+def label_agreement(images: Tensor, labels: Tensor, classifier: str = "digits") -> dict:
+    """How often the shipped classifier's most likely class is the label an image was drawn
+    for (a conditional model's ``--label K`` samples): the share over all images (``mean``) and
+    for each class ``k`` (``per_class[k]``; ``None`` for a class without images)."""
+    predicted = class_probabilities(images, classifier).argmax(dim=1)
+    agree = predicted == labels.cpu()
+    classes = int(labels.max()) + 1 if len(labels) else 0
+    per_class = [
+        float(agree[labels.cpu() == k].double().mean()) if bool((labels == k).any()) else None
+        for k in range(classes)
+    ]
+    return {"mean": float(agree.double().mean()), "per_class": per_class}

@@ -8,7 +8,11 @@ so adding a model never means touching the engine:
 * ``batches_per_step``: how many real batches one step consumes (default 1),
 * ``train_step(batch, step) -> dict`` of detached scalar tensors to log (``loss_*`` are checked
   for NaN/inf by the engine),
-* ``generate(z)`` and ``sample_latent(n, generator)`` for sampling,
+* ``generate(z)`` and ``sample_latent(n, generator)`` for sampling; the engine and the CLI
+  draw generator inputs through ``sample_codes(n, generator, labels)``, which appends the class
+  of each sample for a conditional model (``model.conditional=true``; see :mod:`swgen.models.
+  conditioning`) and is ``sample_latent`` otherwise; ``grid_labels(n)`` says which class each
+  sample of a grid shows (one row per class; ``None`` when unconditional),
 * ``optimizers``: a name -> optimiser dict, saved in checkpoints,
 * ``ema_modules``: the names of sub-modules whose weights the engine averages (default the
   ``generator``), used for sampling,
@@ -49,6 +53,8 @@ import torch
 from torch import Tensor, nn
 
 from swgen.data.base import Batch, DataInfo
+from swgen.errors import UserError
+from swgen.models.conditioning import append_labels, check_labels, one_hot
 
 GradientSync = Callable[[list[nn.Parameter]], None]
 
@@ -98,6 +104,11 @@ class GenerativeModel(nn.Module):
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self._backward: Callable[[Tensor], None] = Tensor.backward
         self._sync: GradientSync = lambda params: None
+        if getattr(config, "conditional", False) and not data.has_labels:
+            raise UserError(
+                "model.conditional=true needs data with class labels (digits, mnist, "
+                "fashion-mnist or a folder of class subfolders); drop model.conditional"
+            )
 
     # --- what a model implements -------------------------------------------------------------
     latent_dim: int
@@ -152,6 +163,65 @@ class GenerativeModel(nn.Module):
         device = next(self.parameters()).device
         z = torch.randn(n, self.latent_dim, generator=generator)
         return z.to(device)
+
+    # --- conditioning on class labels (the same for every model) -----------------------------
+    @property
+    def num_conditions(self) -> int:
+        """Classes the model is conditioned on: the data's with ``model.conditional``, else 0."""
+        return self.data.num_classes if getattr(self.config, "conditional", False) else 0
+
+    def condition(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        """The generator's input for codes ``z`` of class ``labels``: ``[z, one_hot(labels)]``
+        for a conditional model (labels default to the classes in turn), ``z`` otherwise
+        (labels are then ignored: unconditional models train on labelled data too)."""
+        classes = self.num_conditions
+        if not classes:
+            return z
+        if labels is None:
+            labels = torch.arange(len(z)) % classes
+        check_labels(labels, classes)
+        return torch.cat([z, one_hot(labels.to(z.device), classes).to(z.dtype)], dim=1)
+
+    def with_labels(self, x: Tensor, labels: Tensor | None) -> Tensor:
+        """Samples as a conditional critic or encoder sees them: with one constant plane (or
+        coordinate) per class appended, 1 for the sample's class; ``x`` when unconditional."""
+        if not self.num_conditions:
+            return x
+        if labels is None:
+            raise ValueError("a conditional model needs the labels of its batch")
+        return append_labels(x, labels, self.num_conditions)
+
+    def sample_codes(
+        self, n: int, generator: torch.Generator | None = None, labels: Tensor | None = None
+    ) -> Tensor:
+        """Inputs of ``generate`` for ``n`` samples: prior codes, conditioned on ``labels``
+        (classes in turn when ``None``) for a conditional model."""
+        if labels is not None and not self.samples_by_class:
+            raise UserError(
+                "this run is unconditional, so it cannot sample a class; drop --label, or train "
+                "with model.conditional=true"
+            )
+        z = self.sample_latent(n, generator)
+        return self.condition(z, labels)
+
+    @property
+    def samples_by_class(self) -> bool:
+        """Whether ``sample_codes`` takes labels (``--label``, one grid row per class): a
+        conditional model, or one whose prior has a part per class (the AAE's)."""
+        return self.num_conditions > 0
+
+    def grid_labels(self, n: int) -> Tensor | None:
+        """The class of each sample of a grid of about ``n``: one row per class, ``n // K``
+        columns (``None`` unless the model samples by class)."""
+        if not self.samples_by_class:
+            return None
+        classes = self.data.num_classes
+        return torch.arange(classes).repeat_interleave(max(1, n // classes))
+
+    def latent_codes(self, x: Tensor, labels: Tensor | None = None) -> Tensor | None:
+        """The codes an auto-encoder gives samples ``x`` (``swgen explore`` draws them when they
+        are 2-D); ``None`` for models without an encoder."""
+        return None
 
     # --- what the engine provides ------------------------------------------------------------
     def attach_backend(self, backward: Callable[[Tensor], None], sync: GradientSync) -> None:

@@ -98,6 +98,7 @@ class CTGANConfig:
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
     architecture: str = "paper"  # official MNIST critic (64/128/256, 5x5) for grey images
     critic_norm: Norm = "none"  # official code: no normalisation in the CT critic
+    conditional: bool = False  # condition G and D on the data's class labels (cGAN, concatenated)
     dropout: float = 0.5  # official code: keep_prob 0.5 after every hidden critic layer
     dropout_placement: Literal["every", "last"] = "every"  # official code: after every layer
     n_critic: int = 5  # official code (as WGAN-GP)
@@ -122,7 +123,7 @@ class CTGAN(WGANGP):
 
     def build_critic(self) -> nn.Module:
         c = self.config
-        encoder = build_encoder(self.data, 1, c.width, c.critic_norm, self.architecture)
+        encoder = build_encoder(self.critic_data, 1, c.width, c.critic_norm, self.architecture)
         return FeatureCritic(encoder, c.dropout, c.dropout_placement)
 
     def consistency(self, real: Tensor) -> tuple[Tensor, Tensor]:

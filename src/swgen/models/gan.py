@@ -6,6 +6,13 @@ Critic ``D`` outputs a logit ``s(x)``; ``sigma(s)`` is the probability that ``x`
   = softplus(-s(x)) + softplus(s(G(z)))`` (binary cross-entropy),
 * generator: minimise ``-log sigma(s(G(z))) = softplus(-s(G(z)))`` (the non-saturating loss).
 
+``model.loss`` swaps the pair for another by name (``lsgan``, ``hinge``, ``wasserstein``;
+:mod:`swgen.models.gan_losses`), ``model.pu_prior`` for its positive-unlabeled form (PU-GAN,
+Guo et al. 2020), ``model.smooth_weight`` adds Smooth GAN's generator penalty
+(:func:`swgen.models.penalties.generator_smoothness`) and ``model.conditional`` conditions both
+networks on the class labels (:mod:`swgen.models.conditioning`). ``lsgan``, ``hinge-gan`` and
+``dcgan`` are this class under other defaults.
+
 One ``train_step`` is ``n_critic`` critic updates, each on a fresh real batch and fresh noise,
 then one generator update (so ``train.steps`` counts generator updates, as in WGAN and Mimicry).
 :class:`GAN` holds that loop; WGAN, WGAN-GP and SWGAN only replace :meth:`critic_loss`,
@@ -19,20 +26,47 @@ from dataclasses import dataclass
 from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
 from swgen.data.base import Batch, DataInfo
+from swgen.models import gan_losses
 from swgen.models.base import GenerativeModel, per_sample_noise, requires_grad
+from swgen.models.conditioning import with_label_inputs
+from swgen.models.hyperparameters import Norm, check_positive
+from swgen.models.penalties import generator_smoothness
 from swgen.nn import build_encoder, build_generator
 from swgen.registry import MODELS
 
-Norm = Literal["none", "layer", "batch", "instance"]
+LossName = Literal["bce", "lsgan", "hinge", "wasserstein"]
+PUSchedule = Literal["fixed", "rising"]
+SmoothForm = Literal["jacobian", "composed"]
 
 
 @dataclass
-class GANConfig:
+class AdversarialSettings:
+    """Settings of the adversarial objective shared by ``gan`` (and its named variants) and
+    ``wgan-gp``: the loss by name, PU-GAN's class prior and Smooth GAN's generator penalty."""
+
+    loss: LossName = "bce"  # bce (non-saturating) | lsgan | hinge | wasserstein (gan_losses.py)
+    conditional: bool = False  # condition G and D on the data's class labels (cGAN, concatenated)
+    pu_prior: float | None = None  # PU-GAN class prior pi of fakes looking real; None: off
+    pu_schedule: PUSchedule = "fixed"  # fixed, or rising: +pu_increase every pu_every steps (code)
+    pu_increase: float = 0.1  # rising prior's step, PU-GAN code (prior_increase_mode 0)
+    pu_every: int = 10_000  # steps between rises, PU-GAN code (every 10,000 iterations)
+    pu_max: float = 0.7  # cap of the rising prior; the author's Tables 1-2: "0.3 to 0.7"
+    smooth_weight: float = 0.0  # Smooth GAN generator penalty weight gamma (paper value unknown)
+    smooth_radius: float = 1.0  # radius R of the ball around z it is taken in (paper value unknown)
+    smooth_form: SmoothForm = "jacobian"  # ||dG/dz||_F^2, or composed: ||d D(G(z))/dz||^2
+
+    def check_adversarial(self) -> None:
+        if self.pu_prior is not None and not 0 < self.pu_prior < 1:
+            raise ValueError(f"pu_prior must be in (0, 1), got {self.pu_prior}")
+        check_positive(self, "pu_every")
+
+
+@dataclass
+class GANConfig(AdversarialSettings):
     latent_dim: int = 128  # noise size; DCGAN used 100, Mimicry and SWGAN's code 128
     width: int | None = None  # None: 512 hidden units for points (WGAN-GP toy), 64 channels (DCGAN)
     architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
@@ -43,13 +77,7 @@ class GANConfig:
 
     def __post_init__(self) -> None:
         check_positive(self, "latent_dim", "n_critic", "lr")
-
-
-def check_positive(config: object, *names: str) -> None:
-    """Reject non-positive hyperparameters (a ``ValueError`` becomes a one-line user error)."""
-    for name in names:
-        if getattr(config, name) <= 0:
-            raise ValueError(f"{name} must be positive, got {getattr(config, name)}")
+        self.check_adversarial()
 
 
 @MODELS.register("gan")
@@ -61,10 +89,17 @@ class GAN(GenerativeModel):
     # and SWG's projections are drawn alike on every process), so W processes train one run.
     shares_noise = True
 
+    # The loss of models whose config has no ``loss`` key (WGAN-GP's subclasses say theirs).
+    default_loss: str = "bce"
+
     def __init__(self, config: GANConfig, data: DataInfo) -> None:
         super().__init__(config, data)
         self.latent_dim = config.latent_dim
-        self.generator = build_generator(data, config.latent_dim, config.width, self.architecture)
+        self.current_step = 0  # the step train_step is at (a pure function of it: not saved)
+        # A conditional generator reads [z, one_hot(y)]; its critic, the label planes too.
+        self.generator = build_generator(
+            data, config.latent_dim + self.num_conditions, config.width, self.architecture
+        )
         self.critic = self.build_critic()
         self.optimizers = {
             "generator": self.make_optimizer(self.generator),
@@ -72,22 +107,63 @@ class GAN(GenerativeModel):
         }
 
     # --- what a GAN variant changes -----------------------------------------------------------
+    @property
+    def critic_data(self) -> DataInfo:
+        """What the critic reads: the data, with one label plane per class when conditional."""
+        return with_label_inputs(self.data, self.num_conditions)
+
     def build_critic(self) -> nn.Module:
         return build_encoder(
-            self.data, 1, self.config.width, self.config.critic_norm, self.architecture
+            self.critic_data, 1, self.config.width, self.config.critic_norm, self.architecture
         )
 
     def make_optimizer(self, module: nn.Module) -> torch.optim.Optimizer:
         return torch.optim.Adam(module.parameters(), lr=self.config.lr, betas=self.config.betas)
 
+    @property
+    def loss_name(self) -> str:
+        return getattr(self.config, "loss", self.default_loss)
+
+    def pu_prior(self) -> float | None:
+        """PU-GAN's class prior pi at the current step, or ``None`` when the PU form is off."""
+        c = self.config
+        if getattr(c, "pu_prior", None) is None:
+            return None
+        return gan_losses.pu_prior_at(
+            self.current_step, c.pu_prior, c.pu_schedule, c.pu_increase, c.pu_every, c.pu_max
+        )
+
+    def adversarial_critic_loss(self, scores_real: Tensor, scores_fake: Tensor) -> Tensor:
+        """The named loss of the critic, in its PU form when ``model.pu_prior`` is set."""
+        prior = self.pu_prior()
+        if prior is None:
+            return gan_losses.critic_loss(self.loss_name, scores_real, scores_fake)
+        return gan_losses.pu_critic_loss(self.loss_name, scores_real, scores_fake, prior)
+
     def critic_loss(self, real: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        """Binary cross-entropy: real -> 1, fake -> 0."""
-        loss = F.softplus(-self.critic(real)).mean() + F.softplus(self.critic(fake)).mean()
+        """The named loss (default binary cross-entropy: real -> 1, fake -> 0)."""
+        loss = self.adversarial_critic_loss(self.critic(real), self.critic(fake))
         return loss, {"loss_critic": loss}
 
     def generator_loss(self, fake: Tensor) -> Tensor:
-        """Non-saturating: maximise log D(G(z))."""
-        return F.softplus(-self.critic(fake)).mean()
+        """The named loss's generator term (default non-saturating: maximise log D(G(z)))."""
+        return gan_losses.generator_loss(self.loss_name, self.critic(fake))
+
+    def generator_regulariser(self, noise: Tensor, labels: Tensor | None) -> Tensor | None:
+        """Smooth GAN's penalty on the generator's input gradient near ``noise`` (``None`` when
+        ``model.smooth_weight`` is 0 or absent), weighted."""
+        weight = getattr(self.config, "smooth_weight", 0.0)
+        if not weight:
+            return None
+        c = self.config
+        penalty = generator_smoothness(
+            lambda z: self.generator(self.condition(z, labels)),
+            noise,
+            c.smooth_radius,
+            c.smooth_form,
+            critic=lambda x: self.critic(self.with_labels(x, labels)),
+        )
+        return weight * penalty
 
     def after_critic_update(self) -> None:
         """Hook run after each critic update (WGAN clips the weights here)."""
@@ -102,21 +178,32 @@ class GAN(GenerativeModel):
 
     def train_step(self, batch: Batch, step: int) -> dict[str, Tensor]:
         real = batch.x
-        batches = [part.x for part in batch.chunk(self.batches_per_step)]
+        parts = batch.chunk(self.batches_per_step)
+        self.current_step = step  # read by the PU prior's schedule
 
         requires_grad(self.critic, True)
-        for critic_real in batches:  # n_critic critic updates, each on a fresh real batch
+        for part in parts:  # n_critic critic updates, each on a fresh real batch
+            critic_real, labels = part.x, part.labels
             with torch.no_grad():  # the critic's update needs no graph through G
-                fake = self.generator(self.noise(len(critic_real), critic_real))
+                codes = self.condition(self.noise(len(critic_real), critic_real), labels)
+                fake = self.generator(codes)
             with parametrize.cached():  # orthogonal weights computed once per update, not per use
-                loss, logs = self.critic_loss(critic_real, fake)
+                loss, logs = self.critic_loss(
+                    self.with_labels(critic_real, labels), self.with_labels(fake, labels)
+                )
             self.optimize(loss, self.optimizers["critic"])
             self.after_critic_update()
 
         requires_grad(self.critic, False)
+        labels = parts[-1].labels  # fakes of the generator step take the last batch's classes
         with parametrize.cached():
-            fake = self.generator(self.noise(len(batches[-1]), real))
-            loss_generator = self.generator_loss(fake)
+            noise = self.noise(len(parts[-1]), real)
+            fake = self.generator(self.condition(noise, labels))
+            loss_generator = self.generator_loss(self.with_labels(fake, labels))
+            smoothness = self.generator_regulariser(noise, labels)
+            if smoothness is not None:
+                loss_generator = loss_generator + smoothness
+                logs = {**logs, "generator_smoothness": smoothness}
         self.optimize(loss_generator, self.optimizers["generator"])
         requires_grad(self.critic, True)
 

@@ -89,3 +89,57 @@ def slope_penalty(
     else:
         slopes = torch.cat([block.official_slope(codes) for block in blocks], dim=1)
     return ((slopes - k) ** 2).mean()
+
+
+SMOOTH_FORMS = ("jacobian", "composed")
+
+
+def ball_noise(z: Tensor, radius: float) -> Tensor:
+    """One point drawn uniformly in the L2 ball of ``radius`` around each row of ``z``
+    (direction uniform on the sphere, distance ``radius * U^(1/d)``), from the shared stream."""
+    n, dim = z.shape
+    direction = per_sample_noise(n, dim, device=z.device, dtype=z.dtype)
+    direction = direction / direction.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    distance = per_sample_noise(n, 1, uniform=True, device=z.device, dtype=z.dtype)
+    return z + radius * distance.pow(1.0 / dim) * direction
+
+
+def generator_smoothness(
+    generator: Callable[[Tensor], Tensor],
+    z: Tensor,
+    radius: float,
+    form: str = "jacobian",
+    critic: Callable[[Tensor], Tensor] | None = None,
+) -> Tensor:
+    """Smooth GAN's generator penalty (Guo et al., AAAI 2019), as swgen reads it.
+
+    The paper calls ``G`` smooth at ``z`` when ``|G_i(z + delta) - G_i(z)| < eps`` and shows
+    (Theorem 1) that it holds for ``||delta||_q < eps / max_{z_hat in B_p(z, R)}
+    ||grad_{z_hat} G_i(z_hat)||_p``, and (Theorem 2) for the critic's view of it with
+    ``||grad D(x_hat)||_p ||grad G(z_hat)||_p`` in the denominator; it keeps that gradient low
+    beside a gradient-penalised critic. The exact penalty was not found, so this is swgen's
+    reading, its choices settings:
+
+    * the max over the ball ``B_2(z, R)`` is replaced by one point ``z_hat`` drawn uniformly in
+      it (as WGAN-GP replaces the sup over x by random interpolates), ``p = q = 2``;
+    * ``form="jacobian"`` (Theorem 1): ``E ||J_G(z_hat)||_F^2``, estimated without building the
+      Jacobian as ``E_v ||J_G(z_hat)^T v||^2`` with one ``v ~ N(0, I)`` per sample (Hutchinson:
+      ``E_v ||J^T v||^2 = ||J||_F^2``), squared and zero-centred ("keep the norm low");
+    * ``form="composed"`` (Theorem 2): ``E ||grad_{z_hat} D(G(z_hat))||^2``, the gradient of
+      the critic through the generator, which Theorem 2's product bounds from above.
+
+    The graph is kept so the penalty trains the generator.
+    """
+    if form not in SMOOTH_FORMS:
+        raise ValueError(f"unknown smoothness form {form!r}; use 'jacobian' or 'composed'")
+    z_hat = ball_noise(z.detach(), radius).requires_grad_(True)
+    out = generator(z_hat)
+    if form == "jacobian":
+        probe = per_sample_noise(len(out), *out.shape[1:], device=out.device, dtype=out.dtype)
+        scalar = (out * probe).sum()
+    else:
+        if critic is None:
+            raise ValueError("the composed smoothness form needs the critic")
+        scalar = critic(out).sum()
+    (grad,) = torch.autograd.grad(scalar, z_hat, create_graph=True)
+    return grad.square().sum(dim=1).mean()

@@ -42,6 +42,7 @@ class SWGConfig:
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
     architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
     critic_norm: Norm = "layer"  # official code: layer-normalised DCGAN discriminator
+    conditional: bool = False  # condition G and D on the data's class labels (cGAN, concatenated)
     n_projections: int = 10_000  # random unit directions per step, paper and official README
     lr: float = 1e-4  # Adam, both networks, official code
     betas: tuple[float, float] = (0.5, 0.999)  # Adam beta1 0.5 (official code), beta2 default
@@ -61,7 +62,9 @@ class SWG(GAN):
 
     def build_critic(self) -> nn.Module:
         c = self.config
-        return FeatureCritic(build_encoder(self.data, 1, c.width, c.critic_norm, self.architecture))
+        return FeatureCritic(
+            build_encoder(self.critic_data, 1, c.width, c.critic_norm, self.architecture)
+        )
 
     def generator_loss(  # type: ignore[override]
         self, fake: Tensor, real: Tensor, generator: torch.Generator | None = None
@@ -75,16 +78,18 @@ class SWG(GAN):
         return distance.square()
 
     def train_step(self, batch: Batch, step: int) -> dict[str, Tensor]:
-        real = batch.x
-        z = self.noise(len(real), real)
+        real, labels = batch.x, batch.labels
+        z = self.condition(self.noise(len(real), real), labels)
+        real_seen = self.with_labels(real, labels)  # with label planes when conditional
 
         requires_grad(self.critic, False)
-        loss_generator = self.generator_loss(self.generator(z), real)
+        fake = self.with_labels(self.generator(z), labels)
+        loss_generator = self.generator_loss(fake, real_seen)
         self.optimize(loss_generator, self.optimizers["generator"])
         requires_grad(self.critic, True)
 
         with torch.no_grad():  # the discriminator's update needs no graph through G
-            fake = self.generator(z)
-        loss_critic, _ = self.critic_loss(real, fake)
+            fake = self.with_labels(self.generator(z), labels)
+        loss_critic, _ = self.critic_loss(real_seen, fake)
         self.optimize(loss_critic, self.optimizers["critic"])
         return {"loss_generator": loss_generator.detach(), "loss_critic": loss_critic.detach()}

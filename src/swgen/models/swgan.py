@@ -57,6 +57,7 @@ class SWGANConfig:
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
     architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
     critic_norm: Norm = "layer"  # official code: layer norm in E (no batch norm under a GP)
+    conditional: bool = False  # condition G and D on the data's class labels (cGAN, concatenated)
     negative_slope: float = 0.2  # F_i = LeakyReLU_0.2(scale * t + offset), official code
     lambda1: float = 20.0  # gradient penalty weight, official code
     lambda2: float = 10.0  # slope penalty weight, official code
@@ -119,7 +120,9 @@ class SWGAN(GAN):
 
     def build_critic(self) -> nn.Module:
         c = self.config
-        encoder = build_encoder(self.data, c.code_dim, c.width, c.critic_norm, self.architecture)
+        encoder = build_encoder(
+            self.critic_data, c.code_dim, c.width, c.critic_norm, self.architecture
+        )
         return SWGANCritic(encoder, c.code_dim, c.n_blocks, c.negative_slope)
 
     def critic_loss(self, real: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:

@@ -27,6 +27,7 @@ class WGANConfig:
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
     architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
     critic_norm: Norm = "batch"  # the paper's DCGAN critic keeps batch norm
+    conditional: bool = False  # condition G and D on the data's class labels (cGAN, concatenated)
     n_critic: int = 5  # Arjovsky et al., Algorithm 1
     clip: float = 0.01  # c, Arjovsky et al., Algorithm 1
     lr: float = 5e-5  # RMSprop, Arjovsky et al., Algorithm 1

@@ -6,6 +6,12 @@
 
 Defaults are the paper's: Adam lr 1e-4, betas (0, 0.9), lambda = 10, n_critic = 5, and a critic
 without batch norm (layer norm instead), since the penalty is taken per sample.
+
+``model.loss`` keeps the penalty under another adversarial loss (hinge + GP, ...);
+``model.pu_prior`` gives PU-WGAN-GP, the positive-unlabeled objective on the Wasserstein
+scores (``f1(d) = -d``, ``f2(d) = d``): swgen's derivation, not in the official PU-GAN code
+(:mod:`swgen.models.gan_losses`). ``model.smooth_weight`` adds Smooth GAN's generator penalty,
+which the paper pairs with this gradient-penalised critic.
 """
 
 from __future__ import annotations
@@ -15,13 +21,14 @@ from dataclasses import dataclass
 from torch import Tensor
 
 from swgen.data.base import DataInfo
-from swgen.models.gan import GAN, Norm, check_positive
+from swgen.models.gan import GAN, AdversarialSettings, LossName, Norm, check_positive
 from swgen.models.penalties import gradient_penalty
 from swgen.registry import MODELS
 
 
 @dataclass
-class WGANGPConfig:
+class WGANGPConfig(AdversarialSettings):
+    loss: LossName = "wasserstein"  # the critic's loss under the penalty (gan_losses.py)
     latent_dim: int = 128  # Gulrajani et al.'s image models (their toy code uses 2)
     width: int | None = None  # None: 512 hidden units for points (the paper's toy MLP), 64 channels
     architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
@@ -33,6 +40,7 @@ class WGANGPConfig:
 
     def __post_init__(self) -> None:
         check_positive(self, "latent_dim", "n_critic", "lr")
+        self.check_adversarial()
         if self.critic_norm == "batch":
             raise ValueError("critic_norm 'batch' breaks the per-sample gradient penalty")
 
@@ -40,16 +48,16 @@ class WGANGPConfig:
 @MODELS.register("wgan-gp")
 class WGANGP(GAN):
     Config = WGANGPConfig
+    default_loss = "wasserstein"
 
     def paper_architecture_for(self, data: DataInfo) -> str:
         """Gulrajani et al.'s MNIST networks for grey images, their 64x64 ResNet for colour."""
         return "wgan-gp-mnist" if data.channels == 1 else "wgan-gp-resnet"
 
     def critic_loss(self, real: Tensor, fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        wasserstein = self.critic(real).mean() - self.critic(fake).mean()
+        scores_real, scores_fake = self.critic(real), self.critic(fake)
+        wasserstein = scores_real.mean() - scores_fake.mean()
         penalty, _ = gradient_penalty(self.critic, real, fake, target=1.0)
-        loss = -wasserstein + self.config.gp_weight * penalty
+        loss = self.adversarial_critic_loss(scores_real, scores_fake)
+        loss = loss + self.config.gp_weight * penalty
         return loss, {"loss_critic": loss, "wasserstein": wasserstein, "gradient_penalty": penalty}
-
-    def generator_loss(self, fake: Tensor) -> Tensor:
-        return -self.critic(fake).mean()

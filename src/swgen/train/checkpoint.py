@@ -123,13 +123,35 @@ class TrainedRun:
         self.model.eval()
         return translate_in_chunks(self.model, self.data, x, direction)
 
-    def sample(self, n: int, seed: int = 0, batch: int = 500) -> torch.Tensor:
+    def sample(
+        self, n: int, seed: int = 0, batch: int = 500, label: int | None = None
+    ) -> torch.Tensor:
+        """``n`` samples in data space; of class ``label`` only, for a conditional run."""
         generator = torch.Generator().manual_seed(seed)
-        chunks = [
-            self.generate(self.model.sample_latent(min(batch, n - start), generator)).cpu()
-            for start in range(0, n, batch)
-        ]
+        chunks = []
+        for start in range(0, n, batch):
+            count = min(batch, n - start)
+            labels = None if label is None else torch.full((count,), label, dtype=torch.long)
+            codes = self.model.sample_codes(count, generator, labels=labels)
+            chunks.append(self.generate(codes).cpu())
         return torch.cat(chunks)
+
+    def label_index(self, text: str) -> int:
+        """The class index ``--label`` names (an index or a class name of the run's data)."""
+        names = self.data.info.class_names
+        if not self.model.samples_by_class:
+            raise UserError(
+                "this run is unconditional, so it cannot sample a class; drop --label, or train "
+                "with model.conditional=true"
+            )
+        if text in names:
+            return names.index(text)
+        if text.lstrip("-").isdigit() and 0 <= int(text) < len(names):
+            return int(text)
+        shown = ", ".join(
+            f"{k} ({name})" if name != str(k) else name for k, name in enumerate(names)
+        )
+        raise UserError(f"unknown label {text!r}; this run's classes are {shown}")
 
 
 def load_trained(run_dir: str | Path, device: str = "cpu", use_ema: bool = True) -> TrainedRun:

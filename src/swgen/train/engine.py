@@ -185,13 +185,20 @@ class Trainer:
             self._restore()
         self._seed_noise()
         # Fixed latent codes (or held-out inputs, for a model that maps data) so that the grids
-        # of successive steps are comparable.
+        # of successive steps are comparable; a conditional model shows one row per class (the
+        # model says which class each sample is).
+        grid_labels = None if self.model.maps_data else self.model.grid_labels(train.grid_size)
         self.grid_latents = (
             None
             if self.model.maps_data
-            else self.model.sample_latent(
-                train.grid_size, generator=torch.Generator().manual_seed(train.seed)
+            else self.model.sample_codes(
+                train.grid_size if grid_labels is None else len(grid_labels),
+                generator=torch.Generator().manual_seed(train.seed),
+                labels=grid_labels,
             )
+        )
+        self.grid_columns = (
+            None if grid_labels is None else len(grid_labels) // self.data.info.num_classes
         )
         self.writer = None
         self._signal = 0  # the number of a stop signal received during fit(), 0 if none
@@ -510,7 +517,7 @@ class Trainer:
     def _sample_picture(self) -> Image.Image:
         samples = self.generate(self.grid_latents).cpu()
         if self.data.info.kind == "images":
-            picture = image_grid(samples)
+            picture = image_grid(samples, columns=self.grid_columns)
         elif self.data.info.kind == "video":
             picture = frame_strips(samples[:16])  # a row of frames per clip
         else:
@@ -518,7 +525,7 @@ class Trainer:
                 self.data.sample(len(samples) * 8, seed=self.config.train.seed)
             )
             fake = self.generate(
-                self.model.sample_latent(len(real), torch.Generator().manual_seed(1))
+                self.model.sample_codes(len(real), torch.Generator().manual_seed(1))
             ).cpu()
             picture = scatter_plot(fake, real)
         return picture
