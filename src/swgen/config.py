@@ -422,6 +422,16 @@ RANGES: dict[str, Range] = {
     "lambda_sparse": WEIGHT,
     "lambda_attention_cycle": WEIGHT,
     "pool_size": Range(0, 10**5),
+    # photo enhancement (DACAL / MUSPE):
+    "scale": Range(1, 64),
+    "fine_width": SIZE,
+    "fine_depth": Range(1, 64),
+    "tile": Range(8, 2**16),
+    "blur_size": Range(1, 255),
+    "blur_sigma": Range(0, 1e3, low_open=True),
+    "eta": Range(0, 1, high_open=True),
+    "content_weight": WEIGHT,
+    "adversarial_weight": WEIGHT,
 }
 ANY_NUMBER = Range()  # keys without a rule must at least be finite
 

@@ -7,7 +7,8 @@ the baselines of the SWGAN paper's comparison: ``wae`` (MMD or latent GAN penalt
 ``swg`` (sliced Wasserstein distance on discriminator features); progressive growing (Karras et
 al. 2018) with the WGAN-GP or the SWGAN critic: ``pg-wgan`` and ``pg-swgan``, and their 3-D
 convolutional versions for video, ``pg-wgan-3d`` and ``pg-swgan-3d``; unpaired image-to-image
-translation: ``cyclegan`` (Zhu et al. 2017) and ``attention-gan`` (Chen et al. 2018).
+translation: ``cyclegan`` (Zhu et al. 2017) and ``attention-gan`` (Chen et al. 2018); photo
+enhancement: ``dacal`` (DACAL / MUSPE, Huang et al. 2019).
 """
 
 from swgen.models import (  # noqa: F401  (registers the models)
@@ -15,6 +16,7 @@ from swgen.models import (  # noqa: F401  (registers the models)
     attention_gan,
     ctgan,
     cyclegan,
+    dacal,
     gan,
     progressive,
     progressive_3d,
