@@ -1,4 +1,4 @@
-"""The ``swgen`` command: train, sample, translate, explore, eval, config, list.
+"""The ``swgen`` command: train, sample, translate, enhance, explore, eval, config, list.
 
 Every user error ends as one line on stderr, ``swgen: <what is wrong>; <what to do>``, and exit
 code 2, without a traceback; nothing already written is lost.
@@ -154,6 +154,28 @@ def _translate(args: argparse.Namespace) -> None:
     print(f"swgen: translated {written} images ({args.direction}{note}) into {args.output}")
 
 
+def _enhance(args: argparse.Namespace) -> None:
+    from swgen.train.checkpoint import load_trained
+    from swgen.translate import translate_folder
+
+    if args.tile is not None and args.tile < 8:
+        raise UserError(f"--tile must be at least 8 pixels, got {args.tile}")
+    run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
+    if not getattr(run.model, "enhances", False):
+        raise UserError(
+            f"run '{args.run}' holds a {run.config.model_name} model, which does not enhance "
+            "photos; give the run folder of a dacal run"
+        )
+    if args.tile is not None:
+        run.model.config.tile = args.tile
+    direction = run.model.directions[0]
+    written, skipped = translate_folder(
+        run, args.input, args.output, direction, keep_modes=True
+    )
+    note = f", skipped {skipped} unreadable" if skipped else ""
+    print(f"swgen: enhanced {written} images{note} into {args.output}")
+
+
 def _explore(args: argparse.Namespace) -> None:
     from swgen.explore import explore
     from swgen.train.checkpoint import load_trained
@@ -273,6 +295,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-ema", action="store_true", help="use the raw, not averaged, weights"
     )
     translate.set_defaults(handler=_translate)
+
+    enhance = commands.add_parser(
+        "enhance", help="enhance every photo of a folder with a dacal run, at its own size"
+    )
+    enhance.add_argument("run", metavar="RUN")
+    enhance.add_argument("--input", required=True, help="folder of photos (searched in depth)")
+    enhance.add_argument(
+        "-o", "--output", required=True, help="folder for the enhanced photos (same names)"
+    )
+    enhance.add_argument(
+        "--tile", type=int, help="full-resolution tile side (default: the run's model.tile)"
+    )
+    enhance.add_argument("--device", default="cpu")
+    enhance.add_argument("--no-ema", action="store_true", help="use the raw, not averaged, weights")
+    enhance.set_defaults(handler=_enhance)
 
     explore = commands.add_parser("explore", help="latent-space exploration strips")
     explore.add_argument("run", metavar="RUN")
