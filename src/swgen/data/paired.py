@@ -81,7 +81,7 @@ def degrade(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def to_tensor(pixels: np.ndarray) -> Tensor:
     """(H, W) or (H, W, C) uint8 to (C, H, W) uint8."""
-    tensor = torch.from_numpy(np.ascontiguousarray(pixels))
+    tensor = torch.from_numpy(np.array(pixels, dtype=np.uint8))  # a writable copy
     return tensor.unsqueeze(0) if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous()
 
 
