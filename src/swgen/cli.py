@@ -169,9 +169,7 @@ def _enhance(args: argparse.Namespace) -> None:
     if args.tile is not None:
         run.model.config.tile = args.tile
     direction = run.model.directions[0]
-    written, skipped = translate_folder(
-        run, args.input, args.output, direction, keep_modes=True
-    )
+    written, skipped = translate_folder(run, args.input, args.output, direction, keep_modes=True)
     note = f", skipped {skipped} unreadable" if skipped else ""
     print(f"swgen: enhanced {written} images{note} into {args.output}")
 

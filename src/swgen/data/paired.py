@@ -167,7 +167,9 @@ class PairedImages(DataSource):
         for x, y in self.test[:n]:
             top, left = ((side - self.size) // 2 for side in x.shape[-2:])
             window = (..., slice(top, top + self.size), slice(left, left + self.size))
-            centres.append(Batch(to_model_space(x[window][None]), y=to_model_space(y[window][None])))
+            centres.append(
+                Batch(to_model_space(x[window][None]), y=to_model_space(y[window][None]))
+            )
         if n > len(centres):
             generator = step_generator(seed, SAMPLE_STREAM, CROP_STREAM)
             saved, self.flip = self.flip, False
@@ -277,7 +279,9 @@ def load_paired(root: str | Path, config: DataConfig) -> PairedImages:
 @DATASETS.register("paired-folders")
 def paired(config: DataConfig) -> PairedImages:
     if not config.path:
-        raise UserError("dataset 'paired-folders' needs data.path, a folder with input/ and target/")
+        raise UserError(
+            "dataset 'paired-folders' needs data.path, a folder with input/ and target/"
+        )
     return load_paired(config.path, config)
 
 

@@ -119,8 +119,8 @@ def upsample_window(maps: Tensor, height: int, width: int, rows: slice, cols: sl
     """Rows ``rows`` and columns ``cols`` of ``maps`` bilinearly upsampled to ``height`` x
     ``width`` (``F.interpolate(..., align_corners=False)``, whose borders clamp), computed for
     that window alone through ``grid_sample``, so tiles of it match the whole upsampling."""
-    ys = (torch.arange(rows.start, rows.stop, dtype=maps.dtype, device=maps.device) + 0.5)
-    xs = (torch.arange(cols.start, cols.stop, dtype=maps.dtype, device=maps.device) + 0.5)
+    ys = torch.arange(rows.start, rows.stop, dtype=maps.dtype, device=maps.device) + 0.5
+    xs = torch.arange(cols.start, cols.stop, dtype=maps.dtype, device=maps.device) + 0.5
     grid_y, grid_x = torch.meshgrid(ys * 2 / height - 1, xs * 2 / width - 1, indexing="ij")
     grid = torch.stack([grid_x, grid_y], dim=-1).expand(len(maps), -1, -1, -1)
     return F.grid_sample(maps, grid, mode="bilinear", padding_mode="border", align_corners=False)
