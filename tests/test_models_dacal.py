@@ -131,7 +131,9 @@ def test_every_loss_and_division_trains_one_step(loss, frequency):
     logs = dacal.train_step(Batch(x, y=y), 0)
     assert all(torch.isfinite(v) for v in logs.values())
     assert len(dacal.critics) == (2 if frequency else 1)
-    assert any(not torch.equal(a, b) for a, b in zip(before, dacal.enhancer.parameters()))
+    assert any(
+        not torch.equal(a, b) for a, b in zip(before, dacal.enhancer.parameters(), strict=True)
+    )
     if loss.startswith("ada"):
         assert (dacal.gradient_average > 0).all()  # the running average moved
         assert "gradient_average" in dacal.state_dict()

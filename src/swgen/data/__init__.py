@@ -6,9 +6,9 @@ bundled digits) and ``video-folder`` (GIF/MP4/AVI files or frame folders), and t
 ``gaussians8``, ``gaussians25`` and ``swissroll``; for unpaired translation ``two-domain``
 (folders with ``trainA``/``trainB`` or ``train/A``/``train/B``) and ``digits-recolour`` (bundled,
 with the true translation of every held-out image); for enhancement ``paired-folders`` (``input/``
-and ``target/``) and ``photo-pairs`` (bundled photos through a known camera model). Nothing is ever downloaded. A new dataset is
-one file with a factory ``@DATASETS.register("name") def f(config: DataConfig) -> DataSource``,
-imported below.
+and ``target/``) and ``photo-pairs`` (bundled photos through a known camera model). Nothing is
+ever downloaded. A new dataset is one file with a factory ``@DATASETS.register("name") def
+f(config: DataConfig) -> DataSource``, imported below.
 """
 
 from __future__ import annotations
@@ -57,8 +57,9 @@ def build_dataset(config: DataConfig) -> DataSource:
     """The dataset ``config.name`` names; an existing folder given as the name is a ``folder``.
 
     A folder holding two domains (``trainA``/``trainB`` or ``train/A``/``train/B``) is a
-    ``two-domain`` dataset; one holding ``input/`` and ``target/`` is ``paired-folders``. A registered name wins over a folder of the same name. An unknown name
-    that is not a folder raises the registry's ``UserError``, which lists the registered names.
+    ``two-domain`` dataset; one holding ``input/`` and ``target/`` is ``paired-folders``. A
+    registered name wins over a folder of the same name. An unknown name that is not a folder
+    raises the registry's ``UserError``, which lists the registered names.
     """
     if config.name not in DATASETS and Path(config.name).expanduser().is_dir():
         root = Path(config.name).expanduser()

@@ -20,8 +20,8 @@ have the same size.
 photos (astronaut, coffee, chelsea, rocket); the inputs are the same photos through a known
 camera model (:func:`degrade`): darkening and gamma, a colour cast, blur, noise and JPEG, with
 parameters drawn per copy. Every photo gives ``COPIES`` differently degraded training copies of
-its left part; its right ``HELD_OUT_SHARE`` is held out (``HELD_OUT_COPIES`` degraded copies), so the held-out
-pictures are image regions no training crop ever covers. (scikit-learn ships only two photos,
+its left part; its right ``HELD_OUT_SHARE`` is held out (``HELD_OUT_COPIES`` degraded copies), so
+the held-out pictures are image regions no training crop ever covers. (scikit-learn ships only two photos,
 so whole held-out photos would leave one to train on; this is our choice.)
 """
 
@@ -114,7 +114,7 @@ class PairedImages(DataSource):
         self.test = test if test is not None else train
         self.names = names or [f"{name}-{i}" for i in range(len(self.test))]
         channels = int(train[0][0].shape[0])
-        for x, y in [*self.pairs, *self.test]:
+        for x, _ in [*self.pairs, *self.test]:
             if min(x.shape[-2:]) < size:
                 raise UserError(
                     f"dataset {name!r} holds a {x.shape[-1]} x {x.shape[-2]} pair, smaller than "
