@@ -21,8 +21,8 @@ photos (astronaut, coffee, chelsea, rocket); the inputs are the same photos thro
 camera model (:func:`degrade`): darkening and gamma, a colour cast, blur, noise and JPEG, with
 parameters drawn per copy. Every photo gives ``COPIES`` differently degraded training copies of
 its left part; its right ``HELD_OUT_SHARE`` is held out (``HELD_OUT_COPIES`` degraded copies), so
-the held-out pictures are image regions no training crop ever covers. (scikit-learn ships only two photos,
-so whole held-out photos would leave one to train on; this is our choice.)
+the held-out pictures are image regions no training crop ever covers. (scikit-learn ships only
+two photos, so whole held-out photos would leave one to train on; this is our choice.)
 """
 
 from __future__ import annotations

@@ -75,9 +75,7 @@ Loss = Literal["wgan", "adawgan", "swgan", "adaswgan"]
 
 @dataclass
 class DACALConfig:
-    perception: Perception = (
-        "parallel"  # MUSPE_l fusion; additive l1, multiplicative l2, cascaded l3
-    )
+    perception: Perception = "parallel"  # MUSPE_l; additive l1, multiplicative l2, cascaded l3
     width: int = 32  # channels of the coarse stream (ours: no public code)
     scale: int = 4  # the coarse stream sees the image downscaled this much (ours)
     fine: bool = True  # add the full-resolution residual stream (ours)
