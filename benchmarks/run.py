@@ -4,6 +4,7 @@
         [--skip-metrics] [--skip-quality] [--skip-paper] [--skip-ablations] [--skip-options]
         [--skip-presets] [--skip-progressive] [--only-progressive [--progressive-seeds 0 1 2]]
         [--skip-translation] [--only-translation [--translation-seeds 0 1 2]]
+        [--skip-enhancement] [--only-enhancement [--enhancement-seeds 0 1 2]]
 
 Runs ``benchmarks/speed.py`` (results in ``benchmarks/results/speed.json``),
 ``benchmarks/metric_sanity.py``, ``benchmarks/quality.py`` (run folders, table and plots in
@@ -13,11 +14,12 @@ only, since on points every architecture is the same MLP) and, unless ``--quick`
 defaults), ``benchmarks/presets.py`` (the two default jobs' presets) and
 ``benchmarks/progressive.py`` (progressive growing; ``--only-progressive`` runs it alone) and
 ``benchmarks/translation.py`` (cyclegan and attention-gan on digits-recolour;
-``--only-translation`` runs it alone), then
+``--only-translation`` runs it alone) and ``benchmarks/enhancement.py`` (dacal's divisions on
+photo-pairs; ``--only-enhancement`` runs it alone), then
 replaces what lies between the markers ``<!-- speed -->``, ``<!-- metrics -->``,
 ``<!-- quality:full -->`` (or ``quality:quick``), ``<!-- quality:paper -->``,
 ``<!-- ablations -->``, ``<!-- options -->``, ``<!-- presets -->``, ``<!-- progressive -->`` and
-``<!-- translation -->`` of
+``<!-- translation -->``, ``<!-- enhancement -->`` of
 BENCHMARKS.md and the next ``<!-- end -->`` with the new tables. The prose around the markers
 (what the numbers mean, the verdict) is written by people and kept; it names the date of the run
 it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
@@ -38,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import ablations  # noqa: E402
+import enhancement  # noqa: E402
 import metric_sanity  # noqa: E402
 import options  # noqa: E402
 import presets  # noqa: E402
@@ -84,20 +87,27 @@ def main() -> None:
         "--only-translation", action="store_true", help="run only the translation section"
     )
     translation.add_arguments(parser)
+    parser.add_argument("--skip-enhancement", action="store_true")
+    parser.add_argument(
+        "--only-enhancement", action="store_true", help="run only the enhancement section"
+    )
+    enhancement.add_arguments(parser)
     args = parser.parse_args()
     today = datetime.date.today().isoformat()
     text = BENCHMARKS.read_text()
-    if args.only_progressive or args.only_translation:
+    only = args.only_progressive or args.only_translation or args.only_enhancement
+    if only:
         args.skip_speed = args.skip_quality = args.skip_metrics = args.skip_ablations = True
         args.skip_paper = args.skip_options = args.skip_presets = True
-        args.skip_progressive = args.only_translation
-        args.skip_translation = args.only_progressive
+        args.skip_progressive = not args.only_progressive
+        args.skip_translation = not args.only_translation
+        args.skip_enhancement = not args.only_enhancement
 
     speed_json = HERE / "results" / "speed.json"
     if not args.skip_speed:
         results = {"date": today, **speed.measure(torch.device(args.device), args.quick)}
         speed_json.write_text(json.dumps(results, indent=1))
-    if not (args.only_progressive or args.only_translation):
+    if not only:
         speed_results = json.loads(speed_json.read_text())
         stamp = speed_results.get("date", "an earlier date")
         text = replace_section(text, "speed", f"Run of {stamp}. " + speed.render(speed_results))
@@ -151,6 +161,14 @@ def main() -> None:
             + (["--translation-steps", str(steps)] if steps else [])
         )
         text = replace_section(text, "translation", f"Run of {today} (`{command}`).\n\n{report}")
+    if not (args.quick or args.skip_enhancement):
+        seeds, steps = args.enhancement_seeds, args.enhancement_steps
+        report = enhancement.run_enhancement(Path(args.out), seeds, steps)
+        command = "python benchmarks/run.py --only-enhancement " + " ".join(
+            ["--enhancement-seeds", *map(str, seeds)]
+            + (["--enhancement-steps", str(steps)] if steps else [])
+        )
+        text = replace_section(text, "enhancement", f"Run of {today} (`{command}`).\n\n{report}")
     BENCHMARKS.write_text(text)
     print(f"rewrote {BENCHMARKS}")
 
