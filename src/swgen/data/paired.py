@@ -23,6 +23,9 @@ parameters drawn per copy. Every photo gives ``COPIES`` differently degraded tra
 its left part; its right ``HELD_OUT_SHARE`` is held out (``HELD_OUT_COPIES`` degraded copies), so
 the held-out pictures are image regions no training crop ever covers. (scikit-learn ships only
 two photos, so whole held-out photos would leave one to train on; this is our choice.)
+
+``photo-clips`` (bundled): the same pairs as clips of ``data.frames`` frames of a camera panning
+across them (:class:`PairedImages` with ``frames``), for recurrent (video) enhancement.
 """
 
 from __future__ import annotations
@@ -94,6 +97,12 @@ class PairedImages(DataSource):
 
     ``train`` and ``test`` are lists of uint8 (C, H, W) pairs, each pair of one size of at least
     ``size`` on both sides; ``names`` name the held-out pairs (for reports).
+
+    With ``frames = T > 1`` the pairs are served as clips (``DataInfo.kind == "video"``, rows
+    (C, T, size, size)): a camera panning ``pan`` pixels to the right per frame over the pair,
+    frame ``t`` being the window moved ``t * pan`` pixels from the first (a video whose frames
+    overlap, for recurrent enhancement). Held-out clips pan over the whole height of each
+    held-out pair, at full resolution.
     """
 
     def __init__(
@@ -104,6 +113,8 @@ class PairedImages(DataSource):
         flip: bool,
         test: list[tuple[Tensor, Tensor]] | None = None,
         names: list[str] | None = None,
+        frames: int = 1,
+        pan: int = 0,
     ) -> None:
         if not train:
             raise UserError(f"dataset {name!r} has no pairs")
@@ -113,15 +124,22 @@ class PairedImages(DataSource):
         self.pairs = train
         self.test = test if test is not None else train
         self.names = names or [f"{name}-{i}" for i in range(len(self.test))]
+        self.frames, self.pan = frames, pan
         channels = int(train[0][0].shape[0])
+        travel = pan * (frames - 1)  # how far the window moves over a clip
         for x, _ in [*self.pairs, *self.test]:
-            if min(x.shape[-2:]) < size:
+            if x.shape[-2] < size or x.shape[-1] < size + travel:
                 raise UserError(
                     f"dataset {name!r} holds a {x.shape[-1]} x {x.shape[-2]} pair, smaller than "
-                    f"data.image_size={size}; give a smaller image size or larger images"
+                    f"data.image_size={size} (plus {travel} px of panning); give a smaller image "
+                    "size or larger images"
                 )
-        shape = (channels, size, size)
-        self.info = DataInfo("images", shape, pairing="paired", y_shape=shape)
+        if frames > 1:
+            shape: tuple[int, ...] = (channels, frames, size, size)
+            self.info = DataInfo("video", shape, pairing="paired", y_shape=shape)
+        else:
+            shape = (channels, size, size)
+            self.info = DataInfo("images", shape, pairing="paired", y_shape=shape)
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -140,18 +158,26 @@ class PairedImages(DataSource):
         position = torch.rand(n, 2, generator=generator, dtype=torch.float64)
         flips = torch.rand(n, generator=generator) < 0.5
         xs, ys = [], []
+        travel = self.pan * (self.frames - 1)
         for index in range(n)[rows]:
             x, y = pairs[int(which[index])]
             height, width = x.shape[-2:]
             top = int(position[index, 0] * (height - self.size + 1))
-            left = int(position[index, 1] * (width - self.size + 1))
-            window = (..., slice(top, top + self.size), slice(left, left + self.size))
-            x, y = x[window], y[window]
+            left = int(position[index, 1] * (width - self.size - travel + 1))
+            x, y = (self.clip(t, top, left, self.size, self.size) for t in (x, y))
             if self.flip and flips[index]:
                 x, y = x.flip(-1), y.flip(-1)
             xs.append(x)
             ys.append(y)
         return Batch(to_model_space(torch.stack(xs)), y=to_model_space(torch.stack(ys)))
+
+    def clip(self, image: Tensor, top: int, left: int, height: int, width: int) -> Tensor:
+        """The (C, H, W) window at (top, left) of ``image``, or with ``frames > 1`` the (C, T, H,
+        W) clip of that window panning ``pan`` pixels to the right per frame."""
+        if self.frames == 1:
+            return image[:, top : top + height, left : left + width]
+        moves = [left + t * self.pan for t in range(self.frames)]
+        return torch.stack([image[:, top : top + height, m : m + width] for m in moves], dim=1)
 
     def sample(self, n: int, seed: int = 0) -> Tensor:
         """``n`` held-out inputs (centre crops, in turn over the held-out pairs)."""
@@ -164,12 +190,11 @@ class PairedImages(DataSource):
         """``n`` held-out (input, target) crops of ``image_size``: the centre crop of each
         held-out pair first, then random crops of them (drawn from ``seed``)."""
         centres = []
+        travel = self.pan * (self.frames - 1)
         for x, y in self.test[:n]:
-            top, left = ((side - self.size) // 2 for side in x.shape[-2:])
-            window = (..., slice(top, top + self.size), slice(left, left + self.size))
-            centres.append(
-                Batch(to_model_space(x[window][None]), y=to_model_space(y[window][None]))
-            )
+            top, left = (x.shape[-2] - self.size) // 2, (x.shape[-1] - self.size - travel) // 2
+            x, y = (self.clip(t, top, left, self.size, self.size)[None] for t in (x, y))
+            centres.append(Batch(to_model_space(x), y=to_model_space(y)))
         if n > len(centres):
             generator = step_generator(seed, SAMPLE_STREAM, CROP_STREAM)
             saved, self.flip = self.flip, False
@@ -180,8 +205,15 @@ class PairedImages(DataSource):
         return Batch.cat(centres)
 
     def held_out_pairs(self) -> list[tuple[Tensor, Tensor]]:
-        """Every held-out pair whole, as model-space (1, C, H, W) tensors."""
-        return [(to_model_space(x[None]), to_model_space(y[None])) for x, y in self.test]
+        """Every held-out pair whole, as model-space (1, C, H, W) tensors; with ``frames > 1``
+        (1, C, T, H, W) clips panning over the pair's whole height."""
+        travel = self.pan * (self.frames - 1)
+        pairs = []
+        for x, y in self.test:
+            height, width = x.shape[-2:]
+            x, y = (self.clip(t, 0, 0, height, width - travel)[None] for t in (x, y))
+            pairs.append((to_model_space(x), to_model_space(y)))
+        return pairs
 
     def describe(self) -> str:
         return (
@@ -311,8 +343,19 @@ def bundled_photos() -> list[tuple[str, np.ndarray]]:
     return photos
 
 
+PAN = 2  # photo-clips: pixels the camera moves per frame
+
+
+@DATASETS.register("photo-clips")
+def photo_clips(config: DataConfig) -> PairedImages:
+    """photo-pairs as clips of ``data.frames`` frames, the camera panning ``PAN`` px a frame."""
+    if config.frames < 2:
+        raise UserError(f"photo-clips needs data.frames of at least 2, got {config.frames}")
+    return photo_pairs(config, frames=config.frames, pan=PAN)
+
+
 @DATASETS.register("photo-pairs")
-def photo_pairs(config: DataConfig) -> PairedImages:
+def photo_pairs(config: DataConfig, frames: int = 1, pan: int = 0) -> PairedImages:
     if image_channels(config, 3) != 3:
         raise UserError("photo-pairs is in colour; leave data.channels at 3 (or null)")
     size = check_image_size(config)
@@ -335,4 +378,5 @@ def photo_pairs(config: DataConfig) -> PairedImages:
             test.append((to_tensor(degrade(right, rng)), to_tensor(right)))
             names.append(f"{name}-right-{copy}")
     flip = True if config.flip is None else bool(config.flip)
-    return PairedImages("photo-pairs", train, size, flip, test, names)
+    name = "photo-clips" if frames > 1 else "photo-pairs"
+    return PairedImages(name, train, size, flip, test, names, frames=frames, pan=pan)

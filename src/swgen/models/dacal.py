@@ -31,6 +31,11 @@ Losses, with SWGAN's sign convention (every critic is LOW on targets):
   - ``adaswgan`` (the lecture's proposal, the default): the adaptive penalty plus SWGAN's slope
     penalty ``lambda2 E (F' - k)^2`` on the dual SWD blocks.
 
+Video (Recurrent-DACAL, the lecture's last part): on clips (``photo-clips``) the enhancer runs
+frame by frame and its coarse stream also sees the previous enhanced frame
+(``swgen.nn.enhance``); content loss over every frame, critics judge frames. Perframe-DACAL is
+the image model applied to each frame.
+
 The running averages of the adaptive penalty are buffers (one per critic), so a checkpoint
 carries them and a resumed run continues the same run. One step: ``n_critic`` critic updates,
 then one enhancer update. ``adversarial_weight=0`` is the L1-only enhancer (same network).
@@ -107,6 +112,11 @@ class DACALConfig:
             raise ValueError(f"blur_size must be odd, got {self.blur_size}")
 
 
+def as_frames(images: Tensor) -> Tensor:
+    """Clips (N, C, T, H, W) as N * T frames (N * T, C, H, W); images unchanged."""
+    return images.transpose(1, 2).flatten(0, 1) if images.dim() == 5 else images
+
+
 class LinearCritic(nn.Module):
     """An encoder ending in one linear score (the critics of wgan / adawgan)."""
 
@@ -130,15 +140,17 @@ class DACAL(GenerativeModel):
 
     def __init__(self, config: DACALConfig, data: DataInfo) -> None:
         super().__init__(config, data)
-        if data.kind != "images" or data.pairing not in ("paired", "unpaired"):
+        if data.kind not in ("images", "video") or data.pairing not in ("paired", "unpaired"):
             raise UserError(
                 "dacal enhances photos; give --data photo-pairs, a folder with input/ and "
                 "target/ (paired), or one with trainA/ and trainB/ (low and high quality)"
             )
         c = config
+        self.recurrent = data.kind == "video"
         self.enhancer = Enhancer(
-            data.channels, c.width, c.perception, c.scale, c.fine, c.fine_width, c.fine_depth
-        )
+            data.channels, c.width, c.perception, c.scale, c.fine, c.fine_width, c.fine_depth,
+            recurrent=self.recurrent,
+        )  # fmt: skip
         self.views = ("low", "high") if c.frequency else ("image",)
         self.critics = nn.ModuleDict({view: self.build_critic() for view in self.views})
         self.adaptive = c.loss in ("adawgan", "adaswgan")
@@ -149,15 +161,30 @@ class DACAL(GenerativeModel):
         }
 
     def build_critic(self) -> nn.Module:
+        """A critic of single images (of frames, for video)."""
         c = self.config
-        encoder = build_encoder(self.data, c.code_dim, c.critic_width, "layer")
+        frame = DataInfo("images", (self.data.channels, self.data.image_size, self.data.image_size))
+        encoder = build_encoder(frame, c.code_dim, c.critic_width, "layer")
         if c.loss in ("swgan", "adaswgan"):
             return SWGANCritic(encoder, c.code_dim, c.n_blocks, 0.2)
         return LinearCritic(encoder, c.code_dim)
 
     # --- the divisions ---------------------------------------------------------------------
+    def enhance(self, x: Tensor, tile: int | None = None) -> Tensor:
+        """``E(x)`` of images (N, C, H, W), or of clips (N, C, T, H, W) frame by frame, each
+        frame's enhancer seeing the enhanced frame before it (Recurrent-DACAL)."""
+        if x.dim() == 4:
+            return self.enhancer(x, tile)
+        outputs: list[Tensor] = []
+        for t in range(x.shape[2]):
+            frame = x[:, :, t]
+            outputs.append(self.enhancer(frame, tile, outputs[-1] if outputs else None))
+        return torch.stack(outputs, dim=2)
+
     def view(self, images: Tensor) -> dict[str, Tensor]:
-        """What each critic sees: the low and high frequencies, or the whole image."""
+        """What each critic sees: the low and high frequencies, or the whole image (frames of
+        clips one by one)."""
+        images = as_frames(images)
         if not self.config.frequency:
             return {"image": images}
         low, high = frequency_split(images, self.config.blur_size, self.config.blur_sigma)
@@ -194,7 +221,9 @@ class DACAL(GenerativeModel):
             assert batch.y is not None
             return F.l1_loss(enhanced, batch.y)
         c = self.config
-        high = [frequency_split(t, c.blur_size, c.blur_sigma)[1] for t in (enhanced, batch.x)]
+        high = [
+            frequency_split(as_frames(t), c.blur_size, c.blur_sigma)[1] for t in (enhanced, batch.x)
+        ]
         return F.l1_loss(*high)
 
     # --- one step --------------------------------------------------------------------------
@@ -208,7 +237,7 @@ class DACAL(GenerativeModel):
             targets = self.view(batch.y)
             for _ in range(c.n_critic):
                 with torch.no_grad():
-                    fakes = self.view(self.enhancer(batch.x))
+                    fakes = self.view(self.enhance(batch.x))
                 total = torch.zeros((), device=batch.x.device)
                 for index, name in enumerate(self.views):
                     loss, extra = self.critic_loss(index, name, targets[name], fakes[name])
@@ -218,7 +247,7 @@ class DACAL(GenerativeModel):
             logs["loss_critic"] = total.detach()
             requires_grad(self.critics, False)
 
-        enhanced = self.enhancer(batch.x)
+        enhanced = self.enhance(batch.x)
         content = self.content_loss(enhanced, batch)
         loss = c.content_weight * content
         if adversarial:
@@ -231,10 +260,11 @@ class DACAL(GenerativeModel):
 
     # --- enhancement -------------------------------------------------------------------------
     def translate(self, x: Tensor, direction: str = "AtoB") -> dict[str, Tensor]:
-        """``E(x)`` at ``x``'s own size (tiled at full resolution), clamped to [-1, 1]."""
+        """``E(x)`` at ``x``'s own size (tiled at full resolution), clamped to [-1, 1]; clips
+        (N, C, T, H, W) for a video run."""
         if direction not in self.directions:
             raise UserError(f"unknown direction {direction!r}; dacal enhances AtoB")
-        return {"output": self.enhancer(x, tile=self.config.tile).clamp(-1, 1)}
+        return {"output": self.enhance(x, tile=self.config.tile).clamp(-1, 1)}
 
     def generate(self, z: Tensor) -> Tensor:
         raise UserError("dacal enhances photos; it does not sample from noise")

@@ -31,6 +31,11 @@ with ``G_{k,l} = A exp(-(k - mu_x)^2 / 2 sigma_x^2 - (l - mu_y)^2 / 2 sigma_y^2)
 (``mu`` the kernel's centre) and ``A`` normalising its sum to 1 (the lecture's slide); the low
 frequencies are ``y_b`` and the high ones ``y - y_b`` (our reading; WESPE's texture critic sees
 grey images instead). Kernel 21, sigma 3 are DPED's colour loss, the nearest precedent.
+
+Recurrent (video, the lecture's "Recurrent-DACAL"): with ``recurrent`` the coarse stream of frame
+``t`` also sees the enhanced frame ``t - 1`` (downscaled; the first frame sees itself), so the
+colour and illumination maps are carried from frame to frame. What the recurrence feeds is not
+in the reachable sources; this is our reading.
 """
 
 from __future__ import annotations
@@ -71,11 +76,11 @@ def frequency_split(images: Tensor, size: int, sigma: float) -> tuple[Tensor, Te
 class CoarseStream(nn.Module):
     """Low-resolution maps ``(r, m, g)`` from a downscaled image (see the module docstring)."""
 
-    def __init__(self, channels: int, width: int) -> None:
+    def __init__(self, channels: int, width: int, condition_channels: int = 0) -> None:
         super().__init__()
         self.channels = channels
         self.local = nn.Sequential(
-            nn.Conv2d(channels, width, 3, padding=1, padding_mode="replicate"),
+            nn.Conv2d(channels + condition_channels, width, 3, padding=1, padding_mode="replicate"),
             nn.LeakyReLU(0.2),
             nn.Conv2d(width, width, 3, padding=1, padding_mode="replicate"),
             nn.LeakyReLU(0.2),
@@ -138,13 +143,15 @@ class Enhancer(nn.Module):
         fine: bool = True,
         fine_width: int = 16,
         fine_depth: int = 3,
+        recurrent: bool = False,
     ) -> None:
         super().__init__()
         if perception not in PERCEPTIONS:
             raise ValueError(f"unknown perception {perception!r}; use one of {PERCEPTIONS}")
         self.perception = perception
         self.scale = scale
-        self.coarse = CoarseStream(channels, width)
+        self.recurrent = recurrent
+        self.coarse = CoarseStream(channels, width, channels if recurrent else 0)
         self.fine = FineStream(channels, fine_width, fine_depth) if fine else None
         self.halo = fine_depth if fine else 0
 
@@ -168,12 +175,18 @@ class Enhancer(nn.Module):
         g = torch.sigmoid(maps[:, 2 * c :])
         return g * (u + r) + (1 - g) * (m * u)
 
-    def forward(self, x: Tensor, tile: int | None = None) -> Tensor:
+    def forward(self, x: Tensor, tile: int | None = None, previous: Tensor | None = None) -> Tensor:
         """``E(x)``; with ``tile``, the full-resolution part runs on tiles of that size (each
-        with a halo of ``fine_depth`` pixels) and gives the pixels of one whole pass."""
+        with a halo of ``fine_depth`` pixels) and gives the pixels of one whole pass. A
+        ``recurrent`` enhancer's coarse stream also sees ``previous`` (the enhanced frame before
+        ``x``, model space; ``x`` itself when None), downscaled the same way."""
         u = (x + 1) / 2
         height, width = u.shape[-2:]
-        maps = self.coarse(self.low_resolution(u))
+        low = self.low_resolution(u)
+        if self.recurrent:
+            before = u if previous is None else (previous + 1) / 2
+            low = torch.cat([low, self.low_resolution(before)], dim=1)
+        maps = self.coarse(low)
         if tile is None or (height <= tile and width <= tile):
             return self._window(u, maps, slice(0, height), slice(0, width)) * 2 - 1
         out = torch.empty_like(u)
