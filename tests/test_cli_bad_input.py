@@ -291,6 +291,7 @@ CASES = [
     ("enhance tile", "enhance {d}/cycle --input {d}/domains -o {d}/t --tile 2", "--tile"),
     ("enhance no input", "enhance {d}/run -o {d}/t", "required: --input"),
     ("enhance empty input", "enhance {d}/dacal --input {d}/empty-images -o {d}/t", "no PNG"),
+    ("photo-clips one frame", "train --model dacal --data photo-clips data.frames=1", "at least 2"),
     # --- config, list, the command itself ---------------------------------------------------
     ("config unknown model", "config stylegan9", "unknown model 'stylegan9'"),
     ("config unknown dataset", "config swgan --data imagenet", "unknown dataset 'imagenet'"),

@@ -77,3 +77,29 @@ def test_unpaired_dacal_on_two_folders(tmp_path):
     assert main(["enhance", str(run), "--input", str(tmp_path / "data" / "trainA"), "-o",
                  str(out)]) == 0  # fmt: skip
     assert sorted(p.name for p in out.iterdir()) == ["0.png", "1.png", "2.png"]
+
+
+def test_video_dacal_trains_evaluates_and_enhances_frame_folders_and_gifs(tmp_path, capsys):
+    run = tmp_path / "run"
+    argv = ["train", QUIET, "--model", "dacal", "--data", "photo-clips", "data.frames=3"]
+    assert main([*argv, "data.image_size=16", *TINY, "--out", str(run)]) == 0
+    assert main(["eval", str(run), "--n", "2"]) == 0
+    found = json.loads((run / "eval.json").read_text())["metrics"]["AtoB"]
+    assert np.isfinite(found["temporal_error"]) and np.isfinite(found["temporal_ratio_identity"])
+    rng = np.random.default_rng(2)
+    videos = tmp_path / "videos"
+    (videos / "walk").mkdir(parents=True)
+    for index in (1, 2, 10):
+        frame = rng.integers(0, 255, (30, 41, 3), dtype=np.uint8)
+        Image.fromarray(frame).save(videos / "walk" / f"frame{index}.png")
+    gif = [Image.fromarray(rng.integers(0, 255, (20, 25, 3), dtype=np.uint8)) for _ in range(4)]
+    gif[0].save(videos / "clip.gif", save_all=True, append_images=gif[1:], duration=80, loop=0)
+    out = tmp_path / "out"
+    capsys.readouterr()
+    assert main(["enhance", str(run), "--input", str(videos), "-o", str(out)]) == 0
+    assert "enhanced 2 videos" in capsys.readouterr().out
+    assert sorted(p.name for p in (out / "walk").iterdir()) == [
+        "frame1.png", "frame10.png", "frame2.png"
+    ]  # fmt: skip
+    with Image.open(out / "clip.gif") as image:
+        assert image.n_frames == 4 and image.size == (25, 20)

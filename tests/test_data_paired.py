@@ -74,3 +74,15 @@ def test_photo_pairs_holds_out_regions_of_the_photos():
     assert train_width + pairs[0][0].shape[-1] == 640  # the two parts of china.jpg
     batch = data.batch(0, 4, seed=0)
     assert batch.x.shape == batch.y.shape == (4, 3, 32, 32)
+
+
+def test_photo_clips_pan_across_the_pairs():
+    data = build_dataset(DataConfig(name="photo-clips", image_size=16, frames=3, flip=False))
+    assert data.info.kind == "video" and data.info.shape == (3, 3, 16, 16)
+    batch = data.batch(0, 2, seed=0)
+    assert batch.x.shape == batch.y.shape == (2, 3, 3, 16, 16)
+    assert torch.equal(batch.y[:, :, 1, :, :-2], batch.y[:, :, 0, :, 2:])  # 2 px to the right
+    x, y = data.held_out_pairs()[0]
+    assert x.shape[:3] == (1, 3, 3) and x.shape == y.shape
+    with pytest.raises(UserError, match="data.frames of at least 2"):
+        build_dataset(DataConfig(name="photo-clips", frames=1))

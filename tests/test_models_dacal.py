@@ -156,3 +156,23 @@ def test_translate_any_size_and_direction():
     assert out.shape == (1, 3, 21, 10)
     with pytest.raises(Exception, match="dacal enhances"):
         dacal.translate(torch.zeros(1, 3, 8, 8), "BtoA")
+
+
+def test_recurrent_enhancer_carries_the_previous_frame():
+    video = DataInfo("video", (3, 3, 16, 16), pairing="paired", y_shape=(3, 3, 16, 16))
+    dacal = model(video)
+    randomise(dacal.enhancer)
+    clip = torch.rand(1, 3, 3, 16, 16) * 2 - 1
+    with torch.no_grad():
+        out = dacal.enhance(clip)
+        changed = clip.clone()
+        changed[:, :, 0] = -1  # another first frame
+        again = dacal.enhance(changed)
+    assert out.shape == clip.shape
+    assert not torch.allclose(out[:, :, 1], again[:, :, 1])  # frame 1 saw frame 0's output
+    first = dacal.enhancer(clip[:, :, 0], previous=clip[:, :, 0])
+    assert torch.allclose(out[:, :, 0], first)
+    logs = dacal.train_step(
+        Batch(clip.expand(2, -1, -1, -1, -1), y=clip.expand(2, -1, -1, -1, -1)), 0
+    )
+    assert all(torch.isfinite(v) for v in logs.values())

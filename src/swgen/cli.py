@@ -155,23 +155,17 @@ def _translate(args: argparse.Namespace) -> None:
 
 
 def _enhance(args: argparse.Namespace) -> None:
+    from swgen.enhance import enhance_folder
     from swgen.train.checkpoint import load_trained
-    from swgen.translate import translate_folder
 
     if args.tile is not None and args.tile < 8:
         raise UserError(f"--tile must be at least 8 pixels, got {args.tile}")
     run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
-    if not getattr(run.model, "enhances", False):
-        raise UserError(
-            f"run '{args.run}' holds a {run.config.model_name} model, which does not enhance "
-            "photos; give the run folder of a dacal run"
-        )
-    if args.tile is not None:
+    if args.tile is not None and getattr(run.model, "enhances", False):
         run.model.config.tile = args.tile
-    direction = run.model.directions[0]
-    written, skipped = translate_folder(run, args.input, args.output, direction, keep_modes=True)
-    note = f", skipped {skipped} unreadable" if skipped else ""
-    print(f"swgen: enhanced {written} images{note} into {args.output}")
+    written = enhance_folder(run, args.input, args.output)
+    what = "videos" if run.data.info.kind == "video" else "images"
+    print(f"swgen: enhanced {written} {what} into {args.output}")
 
 
 def _explore(args: argparse.Namespace) -> None:
@@ -295,7 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     translate.set_defaults(handler=_translate)
 
     enhance = commands.add_parser(
-        "enhance", help="enhance every photo of a folder with a dacal run, at its own size"
+        "enhance",
+        help="enhance every photo (video run: every GIF or frame folder) of a folder with a "
+        "dacal run, at its own size",
     )
     enhance.add_argument("run", metavar="RUN")
     enhance.add_argument("--input", required=True, help="folder of photos (searched in depth)")
