@@ -161,7 +161,7 @@ def _enhance(args: argparse.Namespace) -> None:
     if args.tile is not None and args.tile < 8:
         raise UserError(f"--tile must be at least 8 pixels, got {args.tile}")
     run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
-    if args.tile is not None and getattr(run.model, "enhances", False):
+    if args.tile is not None and run.model.enhances:
         run.model.config.tile = args.tile
     written = enhance_folder(run, args.input, args.output)
     what = "videos" if run.data.info.kind == "video" else "images"

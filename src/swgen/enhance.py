@@ -32,7 +32,7 @@ from swgen.translate import translate_folder
 def enhance_folder(run: TrainedRun, input_dir: str | Path, output_dir: str | Path) -> int:
     """Enhance every photo (or, for a video run, every video) under ``input_dir``; returns how
     many were written."""
-    if not getattr(run.model, "enhances", False):
+    if not run.model.enhances:
         raise UserError(
             f"this run holds a {run.config.model_name} model, which does not enhance photos; "
             "give the run folder of a dacal run"

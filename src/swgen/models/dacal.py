@@ -133,7 +133,7 @@ class LinearCritic(nn.Module):
 class DACAL(GenerativeModel):
     Config = DACALConfig
     maps_data = True
-    enhances = True  # swgen enhance takes this run
+    enhances = True  # swgen enhance takes its runs
     directions = ("AtoB",)  # inputs (domain A) to enhanced photos (B)
     ema_modules = ("enhancer",)
     latent_dim = 0
