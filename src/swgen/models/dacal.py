@@ -256,6 +256,7 @@ class DACAL(GenerativeModel):
             loss = loss + c.adversarial_weight * scores
             logs["loss_adversarial"] = scores.detach()
         self.optimize(loss, self.optimizers["enhancer"])
+        requires_grad(self.critics, True)  # nothing left frozen between steps
         return {**logs, "loss_content": content.detach(), "loss_enhancer": loss.detach()}
 
     # --- enhancement -------------------------------------------------------------------------
