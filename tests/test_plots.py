@@ -1,5 +1,6 @@
 """Pictures of samples: frame strips and animated GIFs of clips."""
 
+import numpy as np
 import torch
 from PIL import Image, ImageSequence
 
@@ -25,3 +26,17 @@ def test_frame_strips_put_a_clip_per_row_and_a_frame_per_column():
     picture = frame_strips(clips)
     assert picture.size == (2 + 5 * 6, 2 + 2 * 6) and picture.mode == "RGB"
     assert frame_strips(clips, max_frames=3).size == (2 + 3 * 6, 2 + 2 * 6)
+
+
+def test_panel_grid_puts_each_sample_s_panels_side_by_side():
+    from swgen.plots import panel_grid
+
+    inputs = torch.zeros(5, 3, 4, 4)
+    outputs = torch.ones(5, 3, 4, 4)
+    attention = torch.full((5, 1, 4, 4), 0.5)  # one channel, shown in grey
+    picture = np.asarray(panel_grid([inputs, outputs, attention], padding=1))
+    # ceil(sqrt(5 / 3)) = 2 groups of 3 panels per row, 3 rows: 6 x 3 tiles of 4 px + padding.
+    assert picture.shape == (3 * 5 + 1, 6 * 5 + 1, 3)
+    first_row = picture[1:5]
+    assert (first_row[:, 1:5] == 0).all() and (first_row[:, 6:10] == 255).all()
+    assert (first_row[:, 11:15] == 128).all() and (first_row[:, 16:20] == 0).all()
