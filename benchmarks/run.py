@@ -6,6 +6,7 @@
         [--skip-translation] [--only-translation [--translation-seeds 0 1 2]]
         [--skip-pu] [--only-pu [--pu-seeds 0 1 2] [--pu-steps 2000]]
         [--skip-conditional] [--only-conditional]
+        [--skip-enhancement] [--only-enhancement [--enhancement-seeds 0 1 2]]
 
 Runs ``benchmarks/speed.py`` (results in ``benchmarks/results/speed.json``),
 ``benchmarks/metric_sanity.py``, ``benchmarks/quality.py`` (run folders, table and plots in
@@ -15,13 +16,15 @@ only, since on points every architecture is the same MLP) and, unless ``--quick`
 defaults), ``benchmarks/presets.py`` (the two default jobs' presets) and
 ``benchmarks/progressive.py`` (progressive growing; ``--only-progressive`` runs it alone) and
 ``benchmarks/translation.py`` (cyclegan and attention-gan on digits-recolour;
-``--only-translation`` runs it alone), ``benchmarks/pu_gan.py`` (PU-GAN's Fashion-MNIST table;
-``--only-pu`` runs it alone) and ``benchmarks/conditional.py`` (the conditional DCGAN's per-class
-agreement; ``--only-conditional``), then
+``--only-translation`` runs it alone), ``benchmarks/enhancement.py`` (dacal's divisions on
+photo-pairs; ``--only-enhancement`` runs it alone), ``benchmarks/pu_gan.py`` (PU-GAN's
+Fashion-MNIST table; ``--only-pu`` runs it alone) and ``benchmarks/conditional.py`` (the
+conditional DCGAN's per-class agreement; ``--only-conditional``), then
 replaces what lies between the markers ``<!-- speed -->``, ``<!-- metrics -->``,
 ``<!-- quality:full -->`` (or ``quality:quick``), ``<!-- quality:paper -->``,
 ``<!-- ablations -->``, ``<!-- options -->``, ``<!-- presets -->``, ``<!-- progressive -->``,
-``<!-- translation -->``, ``<!-- pu-gan -->`` and ``<!-- conditional -->`` of
+``<!-- translation -->``, ``<!-- enhancement -->``, ``<!-- pu-gan -->`` and
+``<!-- conditional -->`` of
 BENCHMARKS.md and the next ``<!-- end -->`` with the new tables. The prose around the markers
 (what the numbers mean, the verdict) is written by people and kept; it names the date of the run
 it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
@@ -43,6 +46,7 @@ sys.path.insert(0, str(HERE))
 
 import ablations  # noqa: E402
 import conditional  # noqa: E402
+import enhancement  # noqa: E402
 import metric_sanity  # noqa: E402
 import options  # noqa: E402
 import presets  # noqa: E402
@@ -90,6 +94,11 @@ def main() -> None:
         "--only-translation", action="store_true", help="run only the translation section"
     )
     translation.add_arguments(parser)
+    parser.add_argument("--skip-enhancement", action="store_true")
+    parser.add_argument(
+        "--only-enhancement", action="store_true", help="run only the enhancement section"
+    )
+    enhancement.add_arguments(parser)
     parser.add_argument("--skip-pu", action="store_true")
     parser.add_argument("--only-pu", action="store_true", help="run only the PU-GAN section")
     pu_gan.add_arguments(parser)
@@ -103,6 +112,7 @@ def main() -> None:
     only = {
         "progressive": args.only_progressive,
         "translation": args.only_translation,
+        "enhancement": args.only_enhancement,
         "pu": args.only_pu,
         "conditional": args.only_conditional,
     }
@@ -111,6 +121,7 @@ def main() -> None:
         args.skip_paper = args.skip_options = args.skip_presets = True
         args.skip_progressive = args.skip_progressive or not only["progressive"]
         args.skip_translation = args.skip_translation or not only["translation"]
+        args.skip_enhancement = args.skip_enhancement or not only["enhancement"]
         args.skip_pu = args.skip_pu or not only["pu"]
         args.skip_conditional = args.skip_conditional or not only["conditional"]
 
@@ -172,6 +183,15 @@ def main() -> None:
             + (["--translation-steps", str(steps)] if steps else [])
         )
         text = replace_section(text, "translation", f"Run of {today} (`{command}`).\n\n{report}")
+
+    if not (args.quick or args.skip_enhancement):
+        seeds, steps = args.enhancement_seeds, args.enhancement_steps
+        report = enhancement.run_enhancement(Path(args.out), seeds, steps)
+        command = "python benchmarks/run.py --only-enhancement " + " ".join(
+            ["--enhancement-seeds", *map(str, seeds)]
+            + (["--enhancement-steps", str(steps)] if steps else [])
+        )
+        text = replace_section(text, "enhancement", f"Run of {today} (`{command}`).\n\n{report}")
 
     if not (args.quick or args.skip_pu):
         report = pu_gan.run_pu_gan(

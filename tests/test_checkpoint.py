@@ -47,6 +47,17 @@ DATA = {  # the progressive models grow images and clips, not points
         "model.attention_width=2",
         "model.attention_blocks=1",
     ],
+    # enhancement takes (input, target) pairs (the adaptive penalty's averages are buffers)
+    "dacal": [
+        "--data",
+        "photo-pairs",
+        "data.image_size=16",
+        "model.width=2",
+        "model.critic_width=2",
+        "model.code_dim=4",
+        "model.blur_size=5",
+        "train.batch_size=2",
+    ],
 }
 
 

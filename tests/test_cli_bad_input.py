@@ -105,6 +105,24 @@ def world(tmp_path_factory):
     cycle = ["--model", "cyclegan", "--data", str(d / "domains"), "data.image_size=8"]
     tiny = ["model.width=2", "model.critic_width=2", "model.n_blocks=1", "train.batch_size=2"]
     assert main(["train", QUIET, "train.steps=1", *cycle, *tiny, "--out", str(d / "cycle")]) == 0
+    # Paired folders: names that do not match, sizes that differ, one half only.
+    for half in ("input", "target"):
+        (d / "pairs" / half).mkdir(parents=True)
+        for name in ("a.png", "b.png", f"only-{half}.png"):
+            Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(d / "pairs" / half / name)
+    shutil.copytree(d / "pairs", d / "pairs-sizes")
+    for half in ("input", "target"):
+        (d / "pairs-sizes" / half / f"only-{half}.png").unlink()
+    Image.fromarray(np.zeros((9, 8, 3), np.uint8)).save(d / "pairs-sizes" / "target" / "a.png")
+    shutil.copytree(d / "pairs" / "input", d / "half-pairs" / "input")
+    (d / "empty-pairs" / "input").mkdir(parents=True)
+    (d / "empty-pairs" / "target").mkdir()
+    for half in ("input", "target"):
+        (d / "good-pairs" / half).mkdir(parents=True)
+        Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(d / "good-pairs" / half / "a.png")
+    dacal = ["--model", "dacal", "--data", str(d / "good-pairs"), "data.image_size=16"]
+    small = ["model.width=2", "model.critic_width=2", "model.code_dim=4", "train.batch_size=2"]
+    assert main(["train", QUIET, "train.steps=1", *dacal, *small, "--out", str(d / "dacal")]) == 0
     return d
 
 
@@ -314,6 +332,18 @@ CASES = [
     ),
     ("translate without --input", "translate {d}/cycle -o {d}/t", "required: --input"),
     ("explore translation run", "explore {d}/cycle -o {d}/e", "no latent space"),
+    # --- enhancement -------------------------------------------------------------------------
+    ("pair names differ", "train --model dacal --data {d}/pairs", "2 file name(s)"),
+    ("pair sizes differ", "train --model dacal --data {d}/pairs-sizes", "the same size"),
+    ("pair half missing", "train --model dacal --data {d}/half-pairs", "no 'target'"),
+    ("pairs empty", "train --model dacal --data {d}/empty-pairs", "hold no PNG"),
+    ("dacal on one domain", "train --model dacal --data digits", "dacal enhances photos"),
+    ("dacal even blur", "train --model dacal model.blur_size=4", "blur_size must be odd"),
+    ("enhance other model", "enhance {d}/cycle --input {d}/domains -o {d}/t", "not enhance"),
+    ("enhance tile", "enhance {d}/cycle --input {d}/domains -o {d}/t --tile 2", "--tile"),
+    ("enhance no input", "enhance {d}/run -o {d}/t", "required: --input"),
+    ("enhance empty input", "enhance {d}/dacal --input {d}/empty-images -o {d}/t", "no PNG"),
+    ("photo-clips one frame", "train --model dacal --data photo-clips data.frames=1", "at least 2"),
     # --- config, list, the command itself ---------------------------------------------------
     ("config unknown model", "config stylegan9", "unknown model 'stylegan9'"),
     ("config unknown dataset", "config swgan --data imagenet", "unknown dataset 'imagenet'"),

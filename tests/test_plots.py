@@ -40,3 +40,11 @@ def test_panel_grid_puts_each_sample_s_panels_side_by_side():
     first_row = picture[1:5]
     assert (first_row[:, 1:5] == 0).all() and (first_row[:, 6:10] == 255).all()
     assert (first_row[:, 11:15] == 128).all() and (first_row[:, 16:20] == 0).all()
+
+
+def test_panel_grid_shows_clips_as_rows_of_frames():
+    from swgen.plots import panel_grid
+
+    clips = torch.rand(2, 3, 4, 8, 6)  # (n, C, T, H, W)
+    picture = panel_grid([clips, clips], padding=0)
+    assert picture.size == (2 * 4 * 6, 2 * 8)  # a row per clip: 2 panels of 4 frames of 6 px

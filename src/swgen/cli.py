@@ -1,4 +1,4 @@
-"""The ``swgen`` command: train, sample, translate, explore, eval, config, list.
+"""The ``swgen`` command: train, sample, translate, enhance, explore, eval, config, list.
 
 Every user error ends as one line on stderr, ``swgen: <what is wrong>; <what to do>``, and exit
 code 2, without a traceback; nothing already written is lost.
@@ -155,6 +155,20 @@ def _translate(args: argparse.Namespace) -> None:
     print(f"swgen: translated {written} images ({args.direction}{note}) into {args.output}")
 
 
+def _enhance(args: argparse.Namespace) -> None:
+    from swgen.enhance import enhance_folder
+    from swgen.train.checkpoint import load_trained
+
+    if args.tile is not None and args.tile < 8:
+        raise UserError(f"--tile must be at least 8 pixels, got {args.tile}")
+    run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
+    if args.tile is not None and run.model.enhances:
+        run.model.config.tile = args.tile
+    written = enhance_folder(run, args.input, args.output)
+    what = "videos" if run.data.info.kind == "video" else "images"
+    print(f"swgen: enhanced {written} {what} into {args.output}")
+
+
 def _explore(args: argparse.Namespace) -> None:
     from swgen.explore import explore
     from swgen.train.checkpoint import load_trained
@@ -277,6 +291,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-ema", action="store_true", help="use the raw, not averaged, weights"
     )
     translate.set_defaults(handler=_translate)
+
+    enhance = commands.add_parser(
+        "enhance",
+        help="enhance every photo (video run: every GIF or frame folder) of a folder with a "
+        "dacal run, at its own size",
+    )
+    enhance.add_argument("run", metavar="RUN")
+    enhance.add_argument("--input", required=True, help="folder of photos (searched in depth)")
+    enhance.add_argument(
+        "-o", "--output", required=True, help="folder for the enhanced photos (same names)"
+    )
+    enhance.add_argument(
+        "--tile", type=int, help="full-resolution tile side (default: the run's model.tile)"
+    )
+    enhance.add_argument("--device", default="cpu")
+    enhance.add_argument("--no-ema", action="store_true", help="use the raw, not averaged, weights")
+    enhance.set_defaults(handler=_enhance)
 
     explore = commands.add_parser("explore", help="latent-space exploration strips")
     explore.add_argument("run", metavar="RUN")

@@ -430,6 +430,16 @@ RANGES: dict[str, Range] = {
     "smooth_weight": WEIGHT,
     "smooth_radius": Range(0, 1e6, low_open=True),
     "decoder_std": Range(0, 1e6, low_open=True),
+    # photo enhancement (DACAL / MUSPE):
+    "scale": Range(1, 64),
+    "fine_width": SIZE,
+    "fine_depth": Range(1, 64),
+    "tile": Range(8, 2**16),
+    "blur_size": Range(1, 255),
+    "blur_sigma": Range(0, 1e3, low_open=True),
+    "eta": Range(0, 1, high_open=True),
+    "content_weight": WEIGHT,
+    "adversarial_weight": WEIGHT,
 }
 ANY_NUMBER = Range()  # keys without a rule must at least be finite
 

@@ -10,7 +10,9 @@
 * translation (models that map data): per direction, PSNR, SSIM and label preservation of
   held-out translations against their truth where the dataset knows it (``digits-recolour``),
   beside the identity map's, and multi-scale SWD against the target domain
-  (:func:`evaluate_translation`);
+  (:func:`evaluate_translation`); enhancement (paired data, ``dacal``): PSNR and SSIM of
+  held-out photos at a downscaled size and at full resolution, beside the untouched inputs'
+  (:func:`evaluate_enhancement`, ``swgen.metrics.enhancement``);
 * images: multi-scale SWD on pixels (always); ``fid_digits``/``kid_digits``, precision and
   recall on the digits classifier's features for ``digits``, and ``recognised_digits``, the share
   of samples the classifier assigns a class with probability >= 0.9 (beside the same share of
@@ -218,6 +220,8 @@ def evaluate_translation(run: Any, n: int, seed: int) -> dict[str, Any]:
     from swgen.metrics.translation import label_preservation, mean_finite, psnr, ssim
 
     data = run.data
+    if data.info.pairing == "paired":
+        return evaluate_enhancement(run, n)
     metrics: dict[str, Any] = {}
     for direction in run.model.directions:
         source, target = direction[0], direction[-1]
@@ -243,6 +247,23 @@ def evaluate_translation(run: Any, n: int, seed: int) -> dict[str, Any]:
             found["multiscale_swd"] = multiscale_swd(targets, outputs, seed=seed)["mean"]
         metrics[direction] = found
     return metrics
+
+
+def evaluate_enhancement(run: Any, n: int) -> dict[str, Any]:
+    """PSNR_d, SSIM_d, PSNR_f, SSIM_f (``swgen.metrics.enhancement``) of the first ``n``
+    held-out pairs of a paired dataset, whole, each at its own size, beside the identity's."""
+    from swgen.metrics.enhancement import enhancement_scores
+
+    direction = run.model.directions[0]
+    pairs = [
+        (run.data.to_data_space(x), run.data.to_data_space(y))
+        for x, y in run.data.held_out_pairs()[:n]
+    ]
+
+    def enhance(images: torch.Tensor) -> torch.Tensor:
+        return run.translate(images * 2 - 1, direction)[1]
+
+    return {direction: {"n": len(pairs), **enhancement_scores(enhance, pairs)}}
 
 
 def real_count(run: TrainedRun, n: int) -> int:

@@ -38,8 +38,10 @@ def image_grid(images: Tensor, columns: int | None = None, padding: int = 2) -> 
 
 def panel_grid(panels: list[Tensor], padding: int = 2) -> Image.Image:
     """Panels ``[input, output, ...]`` of the same n samples, each (n, C, H, W) in [0, 1] (one
-    channel is repeated to C): one group of panels side by side per sample, groups tiled so the
-    picture is about square."""
+    channel is repeated to C; clips (n, C, T, H, W) show their frames in a row): one group of
+    panels side by side per sample, groups tiled so the picture is about square."""
+    # A clip (n, C, T, H, W) shows as its frames side by side, (n, C, H, T * W).
+    panels = [p.permute(0, 1, 3, 2, 4).flatten(3) if p.dim() == 5 else p for p in panels]
     channels = max(p.shape[1] for p in panels)
     panels = [p.expand(-1, channels, -1, -1) if p.shape[1] == 1 else p for p in panels]
     count = len(panels[0])

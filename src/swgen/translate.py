@@ -7,18 +7,23 @@ size is padded (edge pixels repeated) to what they take and the output cropped b
 (any depth, EXIF orientation, 16-bit grey scaled to 8 bits) in the run's channels; files that
 cannot be decoded are skipped and counted in one warning. ``save_attention`` also writes the
 attention map of attention-gan as ``<name>_attention.png`` beside each output.
+
+``keep_modes`` (``swgen enhance``) writes each output in its input's own mode instead of the
+run's: a grey input is mapped as colour (its grey repeated) and written grey, and an alpha
+channel is set aside, never mapped, and put back (:func:`read_keeping_mode`).
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
-from swgen.data.folder import UNREADABLE, image_files, read_image
+from swgen.data.folder import UNREADABLE, image_files, read_image, to_8_bit
 from swgen.errors import UserError
 from swgen.plots import to_uint8_images
 from swgen.train.checkpoint import TrainedRun
@@ -30,6 +35,7 @@ def translate_folder(
     output_dir: str | Path,
     direction: str = "AtoB",
     save_attention: bool = False,
+    keep_modes: bool = False,
 ) -> tuple[int, int]:
     """Translate every image under ``input_dir`` into ``output_dir``; returns (written, skipped)."""
     source, out = Path(input_dir).expanduser(), Path(output_dir).expanduser()
@@ -61,17 +67,21 @@ def translate_folder(
     written = skipped = 0
     for path in paths:
         try:
-            pixels = np.asarray(read_image(path, mode), dtype=np.float32)
+            if keep_modes:
+                x, restore = read_keeping_mode(path, channels)
+            else:
+                x, restore = to_model_space(read_image(path, mode), channels), None
         except UNREADABLE:
             skipped += 1
             continue
-        x = torch.from_numpy(pixels).reshape(*pixels.shape[:2], channels).permute(2, 0, 1)
-        x = x.unsqueeze(0) / 127.5 - 1
         panels = run.translate(x, direction)
         target = out / path.relative_to(source)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            save_image(panels[1], target)
+            if restore is not None:
+                restore(panels[1]).save(target)
+            else:
+                save_image(panels[1], target)
             if save_attention:
                 save_image(panels[2], target.with_name(f"{target.stem}_attention.png"))
         except OSError:
@@ -89,6 +99,39 @@ def translate_folder(
             f"input folder '{source}': skipped {skipped} unreadable image file(s)", stacklevel=2
         )
     return written, skipped
+
+
+def to_model_space(image: Image.Image, channels: int) -> torch.Tensor:
+    """A PIL image (mode L or RGB) as a (1, C, H, W) tensor in [-1, 1]."""
+    pixels = np.asarray(image, dtype=np.float32)
+    x = torch.from_numpy(pixels).reshape(*pixels.shape[:2], channels).permute(2, 0, 1)
+    return x.unsqueeze(0) / 127.5 - 1
+
+
+def read_keeping_mode(
+    path: Path, channels: int
+) -> tuple[torch.Tensor, Callable[[torch.Tensor], Image.Image]]:
+    """The image at ``path`` in the run's ``channels`` (model space), and how to turn an output
+    (1, C, H, W) in [0, 1] back into the input's own kind: grey stays grey, alpha is kept."""
+    with Image.open(path) as opened:
+        image = to_8_bit(ImageOps.exif_transpose(opened))
+        has_alpha = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+            image.mode == "P" and "transparency" in image.info
+        )
+        alpha = image.convert("RGBA").getchannel("A") if has_alpha else None
+        grey = image.mode in ("1", "L", "LA", "La")
+        x = to_model_space(image.convert("L" if channels == 1 else "RGB"), channels)
+
+    def restore(output: torch.Tensor) -> Image.Image:
+        pixels = to_uint8_images(output)[0]
+        result = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
+        if grey and result.mode != "L":
+            result = result.convert("L")
+        if alpha is not None:
+            result.putalpha(alpha)
+        return result
+
+    return x, restore
 
 
 def save_image(image: torch.Tensor, path: Path) -> None:

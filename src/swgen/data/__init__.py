@@ -5,9 +5,10 @@ files), ``folder`` (any folder of images), the video datasets ``moving-digits`` 
 bundled digits) and ``video-folder`` (GIF/MP4/AVI files or frame folders), and the 2D toys
 ``gaussians8``, ``gaussians25`` and ``swissroll``; for unpaired translation ``two-domain``
 (folders with ``trainA``/``trainB`` or ``train/A``/``train/B``) and ``digits-recolour`` (bundled,
-with the true translation of every held-out image). Nothing is ever downloaded. A new dataset is
-one file with a factory ``@DATASETS.register("name") def f(config: DataConfig) -> DataSource``,
-imported below.
+with the true translation of every held-out image); for enhancement ``paired-folders`` (``input/``
+and ``target/``) and ``photo-pairs`` (bundled photos through a known camera model). Nothing is
+ever downloaded. A new dataset is one file with a factory ``@DATASETS.register("name") def
+f(config: DataConfig) -> DataSource``, imported below.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from swgen.data import (  # noqa: F401  (registers the datasets)
     folder,
     mnist,
     moving_digits,
+    paired,
     toy,
     two_domain,
     video_folder,
@@ -28,6 +30,7 @@ from swgen.data.base import DataConfig, DataInfo, DataSource, step_generator
 from swgen.data.folder import FolderImages, load_folder
 from swgen.data.idx import read_idx, write_idx
 from swgen.data.memory import InMemoryImages
+from swgen.data.paired import PairedImages, paired_folders
 from swgen.data.toy import GaussianMixture, SwissRoll
 from swgen.data.two_domain import TwoDomainImages, domain_folders
 from swgen.registry import DATASETS
@@ -39,6 +42,7 @@ __all__ = [
     "FolderImages",
     "GaussianMixture",
     "InMemoryImages",
+    "PairedImages",
     "SwissRoll",
     "TwoDomainImages",
     "build_dataset",
@@ -53,11 +57,14 @@ def build_dataset(config: DataConfig) -> DataSource:
     """The dataset ``config.name`` names; an existing folder given as the name is a ``folder``.
 
     A folder holding two domains (``trainA``/``trainB`` or ``train/A``/``train/B``) is a
-    ``two-domain`` dataset. A registered name wins over a folder of the same name. An unknown name
-    that is not a folder raises the registry's ``UserError``, which lists the registered names.
+    ``two-domain`` dataset; one holding ``input/`` and ``target/`` is ``paired-folders``. A
+    registered name wins over a folder of the same name. An unknown name that is not a folder
+    raises the registry's ``UserError``, which lists the registered names.
     """
     if config.name not in DATASETS and Path(config.name).expanduser().is_dir():
         root = Path(config.name).expanduser()
         name = "two-domain" if domain_folders(root) is not None else "folder"
+        if name == "folder" and paired_folders(root) is not None:
+            name = "paired-folders"
         config = dataclasses.replace(config, name=name, path=config.name)
     return DATASETS.get(config.name)(config)

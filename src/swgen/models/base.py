@@ -28,6 +28,8 @@ A model that maps data to data (image-to-image translation) instead of noise to 
 ``maps_data = True`` and implements ``translate(x, direction)``; the engine, ``swgen sample``,
 ``swgen eval`` and ``swgen translate`` then show and measure translations of held-out inputs
 (``DataSource.sample_batch``) instead of samples from latent codes, and never call ``generate``.
+One that also sets ``enhances = True`` (photo enhancement, ``dacal``) is what ``swgen enhance``
+takes; its paired data make ``swgen eval`` measure it on whole held-out photos.
 
 A model that changes over training (progressive growing's phase) keeps that state in buffers, so
 it is saved in checkpoints with the weights and the engine never learns its name.
@@ -139,6 +141,8 @@ class GenerativeModel(nn.Module):
     maps_data: ClassVar[bool] = False
     # Translation directions ``translate`` takes (the first is the one sample grids show).
     directions: ClassVar[tuple[str, ...]] = ()
+    # True for models that map degraded photos to enhanced ones (``swgen enhance``).
+    enhances: ClassVar[bool] = False
 
     def translate(self, x: Tensor, direction: str) -> dict[str, Tensor]:
         """For ``maps_data`` models: inputs ``x`` (model space, any height and width) mapped in

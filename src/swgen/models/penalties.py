@@ -143,3 +143,30 @@ def generator_smoothness(
         scalar = critic(out).sum()
     (grad,) = torch.autograd.grad(scalar, z_hat, create_graph=True)
     return grad.square().sum(dim=1).mean()
+
+
+def adaptive_gradient_penalty(
+    critic: Callable[[Tensor], Tensor],
+    real: Tensor,
+    fake: Tensor,
+    average: Tensor,
+    weight: float,
+    eta: float,
+) -> tuple[Tensor, Tensor]:
+    """DACAL's adaptive penalty (AdaWGAN / AdaSWGAN, the lecture's slide):
+
+    ``lambda E_y_hat max(0, ||g_bar|| - 1)`` with
+    ``g_bar = eta g_bar + (1 - eta) grad_y_hat C(y_hat) / lambda``
+
+    over per-sample interpolates ``y_hat`` of real and enhanced images. Interpretation (the
+    slide gives no more; reference-facts.md section 6): the running average is kept of the
+    gradient's norm, one scalar ``average`` (a buffer, so resuming continues it), since the
+    gradient itself belongs to other samples at every step; each sample's term mixes the
+    detached average with its own ``||grad|| / lambda``. Returns ``(penalty, new average)``,
+    the new average being the batch mean of the mixed norms (detached).
+    """
+    x_hat = interpolate(real.detach(), fake.detach()).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    norms = grad.flatten(start_dim=1).norm(dim=1)
+    mixed = eta * average.detach() + (1 - eta) * norms / weight
+    return weight * torch.relu(mixed - 1).mean(), mixed.mean().detach()

@@ -1,0 +1,382 @@
+"""Paired photos for enhancement: ``paired-folders`` (``input/`` + ``target/``) and the bundled
+``photo-pairs``.
+
+A batch's ``x`` rows are degraded inputs and its ``y`` rows their targets, aligned row by row
+(``DataInfo.pairing == "paired"``). The pairs are held whole, at their own sizes; each training
+row is a random ``image_size`` crop of one pair, the same window of input and target (and the
+same mirror flip, with ``data.flip``), drawn from ``step_generator(seed, CROP_STREAM, step)`` for
+the global batch: a batch is a pure function of (seed, step) and sharded by rank like every swgen
+dataset. Held-out pairs stay whole, at full resolution, for the enhancement metrics (PSNR/SSIM at
+a downscaled size and at full size, ``swgen.metrics.enhancement``); grids and ``swgen sample``
+show centre crops of them (:meth:`PairedImages.held_out`).
+
+Folder layout (``--data FOLDER``): ``FOLDER/input`` and ``FOLDER/target`` holding the same
+relative file names (any depth), and optionally ``FOLDER/test/input`` and ``FOLDER/test/target``
+for held-out pairs (else the training pairs are the held-out ones). An input and its target must
+have the same size.
+
+``photo-pairs`` (bundled, no download): the targets are the two photos scikit-learn ships
+(``china.jpg``, ``flower.jpg``, 640 x 427) and, when scikit-image is installed, its colour
+photos (astronaut, coffee, chelsea, rocket); the inputs are the same photos through a known
+camera model (:func:`degrade`): darkening and gamma, a colour cast, blur, noise and JPEG, with
+parameters drawn per copy. Every photo gives ``COPIES`` differently degraded training copies of
+its left part; its right ``HELD_OUT_SHARE`` is held out (``HELD_OUT_COPIES`` degraded copies), so
+the held-out pictures are image regions no training crop ever covers. (scikit-learn ships only
+two photos, so whole held-out photos would leave one to train on; this is our choice.)
+
+``photo-clips`` (bundled): the same pairs as clips of ``data.frames`` frames of a camera panning
+across them (:class:`PairedImages` with ``frames``), for recurrent (video) enhancement.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageFilter
+from torch import Tensor
+
+from swgen.data.base import SAMPLE_STREAM, Batch, DataConfig, DataInfo, DataSource, step_generator
+from swgen.data.folder import UNREADABLE, image_files, read_image
+from swgen.data.memory import check_image_size, image_channels, take_limit
+from swgen.errors import UserError
+from swgen.registry import DATASETS
+
+CROP_STREAM = 4
+COPIES = 8  # differently degraded training copies of each photo
+HELD_OUT_COPIES = 3  # differently degraded copies of each held-out region
+HELD_OUT_SHARE = 0.3  # the right share of each photo's width, never cropped for training
+
+# The camera model's parameter ranges, each drawn uniformly per degraded copy.
+EXPOSURE = (0.35, 0.7)  # the scene is darkened to this share of its light
+GAMMA = (1.2, 1.8)  # then raised to this power (a darker, flatter tone curve)
+CAST = (0.75, 1.15)  # each channel's gain (a colour cast), normalised to keep the exposure
+BLUR = (0.3, 1.0)  # Gaussian blur sigma in pixels
+NOISE = (0.01, 0.03)  # Gaussian noise sigma, of the [0, 1] range
+JPEG_QUALITY = (40, 80)  # JPEG quality of the saved input
+
+
+def degrade(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A (H, W, 3) uint8 photo through the camera model, as uint8 (H, W, 3).
+
+    ``u = (e * p) ** g * c`` (exposure ``e``, gamma ``g``, per-channel cast ``c`` with mean 1),
+    then a Gaussian blur, additive Gaussian noise, and JPEG compression; every parameter is
+    drawn from ``rng`` in the ranges above.
+    """
+    exposure, gamma = rng.uniform(*EXPOSURE), rng.uniform(*GAMMA)
+    cast = rng.uniform(*CAST, size=3)
+    cast = cast / cast.mean()
+    pixels = (exposure * photo.astype(np.float64) / 255.0) ** gamma * cast
+    image = Image.fromarray(np.uint8(np.clip(pixels, 0, 1) * 255 + 0.5))
+    image = image.filter(ImageFilter.GaussianBlur(rng.uniform(*BLUR)))
+    noisy = np.asarray(image, np.float64) / 255.0
+    noisy = noisy + rng.normal(0.0, rng.uniform(*NOISE), size=noisy.shape)
+    image = Image.fromarray(np.uint8(np.clip(noisy, 0, 1) * 255 + 0.5))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=int(rng.integers(*JPEG_QUALITY, endpoint=True)))
+    buffer.seek(0)
+    with Image.open(buffer) as jpeg:
+        return np.asarray(jpeg.convert("RGB"), dtype=np.uint8).copy()
+
+
+def to_tensor(pixels: np.ndarray) -> Tensor:
+    """(H, W) or (H, W, C) uint8 to (C, H, W) uint8."""
+    tensor = torch.from_numpy(np.array(pixels, dtype=np.uint8))  # a writable copy
+    return tensor.unsqueeze(0) if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous()
+
+
+def to_model_space(images: Tensor) -> Tensor:
+    return images.float().div(127.5).sub(1.0)
+
+
+class PairedImages(DataSource):
+    """Aligned (input, target) pairs of any sizes (see the module docstring).
+
+    ``train`` and ``test`` are lists of uint8 (C, H, W) pairs, each pair of one size of at least
+    ``size`` on both sides; ``names`` name the held-out pairs (for reports).
+
+    With ``frames = T > 1`` the pairs are served as clips (``DataInfo.kind == "video"``, rows
+    (C, T, size, size)): a camera panning ``pan`` pixels to the right per frame over the pair,
+    frame ``t`` being the window moved ``t * pan`` pixels from the first (a video whose frames
+    overlap, for recurrent enhancement). Held-out clips pan over the whole height of each
+    held-out pair, at full resolution.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        train: list[tuple[Tensor, Tensor]],
+        size: int,
+        flip: bool,
+        test: list[tuple[Tensor, Tensor]] | None = None,
+        names: list[str] | None = None,
+        frames: int = 1,
+        pan: int = 0,
+    ) -> None:
+        if not train:
+            raise UserError(f"dataset {name!r} has no pairs")
+        self.name = name
+        self.size = size
+        self.flip = flip
+        self.pairs = train
+        self.test = test if test is not None else train
+        self.names = names or [f"{name}-{i}" for i in range(len(self.test))]
+        self.frames, self.pan = frames, pan
+        channels = int(train[0][0].shape[0])
+        travel = pan * (frames - 1)  # how far the window moves over a clip
+        for x, _ in [*self.pairs, *self.test]:
+            if x.shape[-2] < size or x.shape[-1] < size + travel:
+                raise UserError(
+                    f"dataset {name!r} holds a {x.shape[-1]} x {x.shape[-2]} pair, smaller than "
+                    f"data.image_size={size} (plus {travel} px of panning); give a smaller image "
+                    "size or larger images"
+                )
+        if frames > 1:
+            shape: tuple[int, ...] = (channels, frames, size, size)
+            self.info = DataInfo("video", shape, pairing="paired", y_shape=shape)
+        else:
+            shape = (channels, size, size)
+            self.info = DataInfo("images", shape, pairing="paired", y_shape=shape)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def batch(
+        self, step: int, batch_size: int, seed: int, rank: int = 0, world_size: int = 1
+    ) -> Batch:
+        generator = step_generator(seed, CROP_STREAM, step)
+        return self._crops(self.pairs, batch_size, generator, slice(rank, batch_size, world_size))
+
+    def _crops(
+        self, pairs: list[tuple[Tensor, Tensor]], n: int, generator: torch.Generator, rows: slice
+    ) -> Batch:
+        """Rows ``rows`` of ``n`` random crops (pair, top, left, flip drawn for all ``n``)."""
+        which = torch.randint(len(pairs), (n,), generator=generator)
+        position = torch.rand(n, 2, generator=generator, dtype=torch.float64)
+        flips = torch.rand(n, generator=generator) < 0.5
+        xs, ys = [], []
+        travel = self.pan * (self.frames - 1)
+        for index in range(n)[rows]:
+            x, y = pairs[int(which[index])]
+            height, width = x.shape[-2:]
+            top = int(position[index, 0] * (height - self.size + 1))
+            left = int(position[index, 1] * (width - self.size - travel + 1))
+            x, y = (self.clip(t, top, left, self.size, self.size) for t in (x, y))
+            if self.flip and flips[index]:
+                x, y = x.flip(-1), y.flip(-1)
+            xs.append(x)
+            ys.append(y)
+        return Batch(to_model_space(torch.stack(xs)), y=to_model_space(torch.stack(ys)))
+
+    def clip(self, image: Tensor, top: int, left: int, height: int, width: int) -> Tensor:
+        """The (C, H, W) window at (top, left) of ``image``, or with ``frames > 1`` the (C, T, H,
+        W) clip of that window panning ``pan`` pixels to the right per frame."""
+        if self.frames == 1:
+            return image[:, top : top + height, left : left + width]
+        moves = [left + t * self.pan for t in range(self.frames)]
+        return torch.stack([image[:, top : top + height, m : m + width] for m in moves], dim=1)
+
+    def sample(self, n: int, seed: int = 0) -> Tensor:
+        """``n`` held-out inputs (centre crops, in turn over the held-out pairs)."""
+        return self.held_out(n, seed=seed).x
+
+    def sample_batch(self, n: int, seed: int = 0) -> Batch:
+        return self.held_out(n, seed=seed)
+
+    def held_out(self, n: int, direction: str = "AtoB", seed: int = 0) -> Batch:
+        """``n`` held-out (input, target) crops of ``image_size``: the centre crop of each
+        held-out pair first, then random crops of them (drawn from ``seed``)."""
+        centres = []
+        travel = self.pan * (self.frames - 1)
+        for x, y in self.test[:n]:
+            top, left = (x.shape[-2] - self.size) // 2, (x.shape[-1] - self.size - travel) // 2
+            x, y = (self.clip(t, top, left, self.size, self.size)[None] for t in (x, y))
+            centres.append(Batch(to_model_space(x), y=to_model_space(y)))
+        if n > len(centres):
+            generator = step_generator(seed, SAMPLE_STREAM, CROP_STREAM)
+            saved, self.flip = self.flip, False
+            try:
+                centres.append(self._crops(self.test, n - len(centres), generator, slice(None)))
+            finally:
+                self.flip = saved
+        return Batch.cat(centres)
+
+    def held_out_pairs(self) -> list[tuple[Tensor, Tensor]]:
+        """Every held-out pair whole, as model-space (1, C, H, W) tensors; with ``frames > 1``
+        (1, C, T, H, W) clips panning over the pair's whole height."""
+        travel = self.pan * (self.frames - 1)
+        pairs = []
+        for x, y in self.test:
+            height, width = x.shape[-2:]
+            x, y = (self.clip(t, 0, 0, height, width - travel)[None] for t in (x, y))
+            pairs.append((to_model_space(x), to_model_space(y)))
+        return pairs
+
+    def describe(self) -> str:
+        return (
+            f"{self.name}: {len(self.pairs)} training pairs, {len(self.test)} held out, crops of "
+            f"shape {tuple(self.info.shape)}"
+        )
+
+
+# --- paired folders ------------------------------------------------------------------------------
+
+
+def paired_folders(root: Path) -> dict[str, tuple[Path, Path]] | None:
+    """The (input, target) folders of each split under ``root``, or None when it holds neither
+    ``input/`` nor ``target/``. One of the two alone is a user error."""
+    found: dict[str, tuple[Path, Path]] = {}
+    for split, base in (("train", root), ("test", root / "test")):
+        inputs, targets = base / "input", base / "target"
+        if not (inputs.is_dir() or targets.is_dir()):
+            continue
+        if not (inputs.is_dir() and targets.is_dir()):
+            have, missing = (inputs, targets) if inputs.is_dir() else (targets, inputs)
+            raise UserError(
+                f"data folder '{root}' holds '{have.relative_to(root)}' but no "
+                f"'{missing.relative_to(root)}'; put the other half of each pair there"
+            )
+        found[split] = (inputs, targets)
+    return found or None
+
+
+def read_pairs(
+    inputs: Path, targets: Path, mode: str, limit: int | None = None
+) -> tuple[list[tuple[Tensor, Tensor]], list[str]]:
+    """The pairs of two folders matched by relative file name (see the module docstring)."""
+    in_names = {p.relative_to(inputs).as_posix(): p for p in image_files(inputs)}
+    target_names = {p.relative_to(targets).as_posix(): p for p in image_files(targets)}
+    if not in_names and not target_names:
+        raise UserError(
+            f"paired folders '{inputs}' and '{targets}' hold no PNG, JPEG, BMP or WebP files; "
+            "put each input and its target there under the same name"
+        )
+    unmatched = sorted(set(in_names) ^ set(target_names))
+    if unmatched:
+        example = unmatched[0]
+        side = "input" if example in in_names else "target"
+        raise UserError(
+            f"{len(unmatched)} file name(s) of '{inputs}' and '{targets}' do not match (e.g. "
+            f"'{example}' is only in {side}/); give every input its target under the same name"
+        )
+    names = sorted(in_names)[:limit]
+    pairs, kept, unreadable = [], [], 0
+    for name in names:
+        try:
+            x = to_tensor(np.asarray(read_image(in_names[name], mode), np.uint8))
+            y = to_tensor(np.asarray(read_image(target_names[name], mode), np.uint8))
+        except UNREADABLE:
+            unreadable += 1
+            continue
+        if x.shape != y.shape:
+            raise UserError(
+                f"input '{name}' is {x.shape[-1]} x {x.shape[-2]} but its target is "
+                f"{y.shape[-1]} x {y.shape[-2]}; give each input and its target the same size"
+            )
+        pairs.append((x, y))
+        kept.append(name)
+    if not pairs:
+        raise UserError(
+            f"paired folders '{inputs}' and '{targets}' have no readable pairs (checked "
+            f"{len(names)}, {unreadable} unreadable); give PNG or JPEG files"
+        )
+    if unreadable:
+        warnings.warn(f"'{inputs}': skipped {unreadable} unreadable pair(s)", stacklevel=2)
+    return pairs, kept
+
+
+def load_paired(root: str | Path, config: DataConfig) -> PairedImages:
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise UserError(f"data folder '{root}' does not exist or is not a folder")
+    found = paired_folders(root)
+    if found is None or "train" not in found:
+        raise UserError(
+            f"data folder '{root}' holds no input/ and target/ folders; put each degraded input "
+            "in input/ and its target in target/ under the same file name"
+        )
+    size = check_image_size(config)
+    mode = "L" if image_channels(config, 3) == 1 else "RGB"
+    train, names = read_pairs(*found["train"], mode, config.limit)
+    test = None
+    if "test" in found:
+        test, names = read_pairs(*found["test"], mode)
+    flip = True if config.flip is None else bool(config.flip)
+    return PairedImages("paired-folders", train, size, flip, test, names)
+
+
+@DATASETS.register("paired-folders")
+def paired(config: DataConfig) -> PairedImages:
+    if not config.path:
+        raise UserError(
+            "dataset 'paired-folders' needs data.path, a folder with input/ and target/"
+        )
+    return load_paired(config.path, config)
+
+
+# --- photo-pairs ----------------------------------------------------------------------------------
+
+SKIMAGE_PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
+
+
+def bundled_photos() -> list[tuple[str, np.ndarray]]:
+    """(name, (H, W, 3) uint8) photos shipped with scikit-learn (and scikit-image if present)."""
+    from sklearn.datasets import load_sample_images
+
+    bunch = load_sample_images()
+    photos = [
+        (Path(name).stem, np.asarray(image, np.uint8))
+        for name, image in zip(bunch.filenames, bunch.images, strict=True)
+    ]
+    try:
+        import skimage.data
+    except ImportError:
+        return photos
+    for name in SKIMAGE_PHOTOS:
+        try:
+            photos.append((name, np.asarray(getattr(skimage.data, name)(), np.uint8)[..., :3]))
+        except Exception:  # noqa: BLE001  (a photo scikit-image would have to download)
+            continue
+    return photos
+
+
+PAN = 2  # photo-clips: pixels the camera moves per frame
+
+
+@DATASETS.register("photo-clips")
+def photo_clips(config: DataConfig) -> PairedImages:
+    """photo-pairs as clips of ``data.frames`` frames, the camera panning ``PAN`` px a frame."""
+    if config.frames < 2:
+        raise UserError(f"photo-clips needs data.frames of at least 2, got {config.frames}")
+    return photo_pairs(config, frames=config.frames, pan=PAN)
+
+
+@DATASETS.register("photo-pairs")
+def photo_pairs(config: DataConfig, frames: int = 1, pan: int = 0) -> PairedImages:
+    if image_channels(config, 3) != 3:
+        raise UserError("photo-pairs is in colour; leave data.channels at 3 (or null)")
+    size = check_image_size(config)
+    photos = bundled_photos()
+    photos = photos[: take_limit(config, len(photos))]
+    train, test, names = [], [], []
+    for index, (name, photo) in enumerate(photos):
+        if config.load_size:  # photos resized so their shorter side is load_size
+            image = Image.fromarray(photo)
+            scale = config.load_size / min(image.size)
+            new = (round(image.width * scale), round(image.height * scale))
+            photo = np.asarray(image.resize(new, Image.Resampling.LANCZOS))
+        cut = round(photo.shape[1] * (1 - HELD_OUT_SHARE))
+        left, right = photo[:, :cut], photo[:, cut:]
+        for copy in range(COPIES):
+            rng = np.random.default_rng([index, copy])
+            train.append((to_tensor(degrade(left, rng)), to_tensor(left)))
+        for copy in range(HELD_OUT_COPIES):
+            rng = np.random.default_rng([index, COPIES + copy])
+            test.append((to_tensor(degrade(right, rng)), to_tensor(right)))
+            names.append(f"{name}-right-{copy}")
+    flip = True if config.flip is None else bool(config.flip)
+    name = "photo-clips" if frames > 1 else "photo-pairs"
+    return PairedImages(name, train, size, flip, test, names, frames=frames, pan=pan)

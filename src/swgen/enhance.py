@@ -1,0 +1,131 @@
+"""``swgen enhance``: every photo of a folder, or every video when the run enhances video.
+
+Photos go through ``swgen.translate.translate_folder`` with ``keep_modes`` (names, sizes, grey
+and alpha kept). A video run (Recurrent-DACAL, trained on clips) enhances videos instead, each at
+its own size and length, frame after frame with the recurrence carried through the whole video:
+
+* a folder of frames (PNG/JPEG/..., in natural order: ``2.png`` before ``10.png``): the input
+  folder itself when it holds frames, and each sub-folder that does; written as a folder of the
+  same relative path holding frames of the same names;
+* a GIF under the input folder: written as a GIF of the same name and frame durations.
+
+Movie files (MP4, ...) are not read here: extract their frames into a folder first.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageSequence
+
+from swgen.data.folder import IMAGE_SUFFIXES, UNREADABLE, image_files
+from swgen.data.video_folder import MOVIE_SUFFIXES, natural_key
+from swgen.errors import UserError
+from swgen.plots import to_uint8_images
+from swgen.train.checkpoint import TrainedRun
+from swgen.translate import translate_folder
+
+
+def enhance_folder(run: TrainedRun, input_dir: str | Path, output_dir: str | Path) -> int:
+    """Enhance every photo (or, for a video run, every video) under ``input_dir``; returns how
+    many were written."""
+    if not run.model.enhances:
+        raise UserError(
+            f"this run holds a {run.config.model_name} model, which does not enhance photos; "
+            "give the run folder of a dacal run"
+        )
+    direction = run.model.directions[0]
+    if run.data.info.kind != "video":
+        return translate_folder(run, input_dir, output_dir, direction, keep_modes=True)[0]
+    return enhance_videos(run, Path(input_dir).expanduser(), Path(output_dir).expanduser())
+
+
+def find_videos(source: Path) -> list[Path]:
+    """Frame folders (``source`` and its sub-folders holding images) and GIFs, in sorted order."""
+    if not source.is_dir():
+        raise UserError(f"input folder '{source}' does not exist or is not a folder")
+    folders = sorted({path.parent for path in image_files(source)})
+    gifs = sorted(path for path in source.rglob("*") if path.suffix.lower() == ".gif")
+    return [*folders, *gifs]
+
+
+def frame_paths(folder: Path) -> list[Path]:
+    """The frames directly in ``folder``, in natural order."""
+    frames = (p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    return sorted(frames, key=natural_key)
+
+
+def read_video(entry: Path, mode: str) -> tuple[list[Image.Image], list[str], list[int]]:
+    """Frames in ``mode``, their file names (frame folders) and durations in ms (GIFs)."""
+    if entry.is_dir():
+        paths = frame_paths(entry)
+        frames = []
+        for path in paths:
+            with Image.open(path) as image:
+                frames.append(image.convert(mode))
+        return frames, [p.name for p in paths], []
+    frames, durations = [], []
+    with Image.open(entry) as image:
+        for picture in ImageSequence.Iterator(image):  # one image object, seeked: copy each
+            durations.append(int(picture.info.get("duration", 100)))
+            frames.append(picture.convert(mode))
+    return frames, [], durations
+
+
+def enhance_videos(run: TrainedRun, source: Path, out: Path) -> int:
+    videos = find_videos(source)
+    movies = [p for p in source.rglob("*") if p.suffix.lower() in MOVIE_SUFFIXES]
+    if not videos:
+        raise UserError(
+            f"input folder '{source}' holds no GIF and no folder of frames; give GIFs or one "
+            "folder of numbered frames per video"
+        )
+    if movies:
+        warnings.warn(
+            f"skipped {len(movies)} movie file(s) under '{source}'; extract their frames into "
+            "folders to enhance them",
+            stacklevel=2,
+        )
+    channels = run.data.info.channels
+    mode = "L" if channels == 1 else "RGB"
+    written = 0
+    for entry in videos:
+        try:
+            frames, names, durations = read_video(entry, mode)
+        except UNREADABLE:
+            warnings.warn(f"skipped unreadable video '{entry}'", stacklevel=2)
+            continue
+        if len({frame.size for frame in frames}) > 1:
+            raise UserError(
+                f"the frames of '{entry}' differ in size; give frames of one size per video"
+            )
+        pixels = np.stack(
+            [np.asarray(f, np.float32).reshape(f.height, f.width, -1) for f in frames]
+        )
+        clip = torch.from_numpy(pixels).permute(3, 0, 1, 2).unsqueeze(0) / 127.5 - 1
+        enhanced = run.translate(clip, run.model.directions[0])[1][0]  # (C, T, H, W) in [0, 1]
+        pictures = [Image.fromarray(squeeze(p)) for p in to_uint8_images(enhanced.transpose(0, 1))]
+        target = out / entry.relative_to(source)
+        try:
+            if entry.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                for picture, name in zip(pictures, names, strict=True):
+                    picture.save(target / name)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                pictures[0].save(
+                    target, save_all=True, append_images=pictures[1:], duration=durations, loop=0
+                )
+        except OSError:
+            raise UserError(
+                f"cannot write enhanced videos into '{out}'; give a path in a writable folder"
+            ) from None
+        written += 1
+    return written
+
+
+def squeeze(pixels: np.ndarray) -> np.ndarray:
+    return pixels[..., 0] if pixels.shape[-1] == 1 else pixels
