@@ -25,6 +25,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import shutil
 import statistics
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -132,6 +133,8 @@ def run_one(job: dict) -> dict:
     if evaluated.is_file() and json.loads(evaluated.read_text())["step"] != steps:
         evaluated.unlink()  # a run of another budget: train on (or resume) to this one
     if not evaluated.is_file():
+        if folder.is_dir() and not (folder / "checkpoints" / "last.pt").is_file():
+            shutil.rmtree(folder)  # stopped before its first checkpoint: nothing to resume
         if (folder / "checkpoints" / "last.pt").is_file():
             code = swgen(["train", "--resume", str(folder), *overrides])
         else:
