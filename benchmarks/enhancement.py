@@ -32,7 +32,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from translation import mean_std  # noqa: E402  (mean ± std over seeds, as that section)
+from progressive import mean_std  # noqa: E402  (mean ± std over seeds, as that section)
 
 DATA = "photo-pairs"
 VARIANTS = {

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from progressive import mean_std  # noqa: E402  (mean ± std over seeds, as that section)
 
 MODELS = ("cyclegan", "attention-gan")
 DATA = "digits-recolour"
@@ -70,14 +71,6 @@ def run_job(job: dict) -> dict:
         "train_seconds": max(r.get("train_seconds", 0.0) for r in records),
         "wall": float((folder / "wall_seconds.txt").read_text()),
     }
-
-
-def mean_std(values: list[float]) -> str:
-    if not values:
-        return "–"
-    if len(values) == 1:
-        return f"{values[0]:.3g}"
-    return f"{statistics.mean(values):.3g} ± {statistics.stdev(values):.2g}"
 
 
 def render(results: list[dict], seeds: list[int]) -> str:
