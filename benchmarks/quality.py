@@ -125,9 +125,10 @@ def run_one(job: dict) -> dict:
         f"train.sample_every={steps}",
         f"train.checkpoint_every={steps}",
         f"train.log_every={max(1, steps // 10)}",
-        f"train.eval_every={max(1, steps // CURVE_POINTS)}",
+        f"train.eval_every={max(1, steps // job.get('curve_points', CURVE_POINTS))}",
         f"train.eval_samples={CURVE_SAMPLES[data]}",
         *job["data_overrides"],
+        *([f"train.device={job['device']}"] if job.get("device") else []),
     ]
     evaluated = folder / "eval.json"
     if evaluated.is_file() and json.loads(evaluated.read_text())["step"] != steps:
@@ -154,7 +155,9 @@ def run_one(job: dict) -> dict:
             )
         if code != 0:
             return {"error": f"training exited with {code}"}
-        if swgen(["eval", str(folder), "--n", str(job["n_eval"]), "--seed", str(job["seed"])]):
+        device = ["--device", job["device"]] if job.get("device") else []
+        evaluation = ["eval", str(folder), "--n", str(job["n_eval"]), "--seed", str(job["seed"])]
+        if swgen([*evaluation, *device]):
             return {"error": "evaluation failed"}
     result = json.loads((folder / "eval.json").read_text())
     if job["inception_n"] and "fid_inception" not in result["metrics"]:
@@ -320,6 +323,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "is a missing seed in its row)",
     )
     parser.add_argument(
+        "--steps",
+        type=int,
+        help="generator steps of every run instead of the budget of each data set (longer "
+        "budgets, to see the curves flatten); results go to <out>/<full|quick>[-paper]-<N>steps/",
+    )
+    parser.add_argument("--device", help="train.device of every run (default: auto)")
+    parser.add_argument(
+        "--curve-points", type=int, default=CURVE_POINTS, help="training-time evaluations per run"
+    )
+    parser.add_argument(
         "--architecture",
         default="shared",
         help="model.architecture of every run: 'shared' (swgen's networks, one table on the same "
@@ -328,12 +341,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def describe_device(device: str | None) -> str:
+    import torch
+
+    if device and device.startswith("cuda") and torch.cuda.is_available():
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    return device or "auto"
+
+
 def run_benchmark(args: argparse.Namespace) -> str:
     """Train and evaluate every run (reusing finished ones); return the Markdown report."""
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
     which = 0 if args.quick else 1
     datasets = [d for d in args.datasets if BUDGETS[d][which] > 0]
+    budgets = {d: args.steps or BUDGETS[d][which] for d in datasets}
     suffix = "" if args.architecture == "shared" else f"-{args.architecture}"
+    suffix += f"-{args.steps}steps" if args.steps else ""
     out = Path(args.out) / (("quick" if args.quick else "full") + suffix)
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
     jobs = {}
@@ -346,7 +369,9 @@ def run_benchmark(args: argparse.Namespace) -> str:
                     "model": model,
                     "data": data,
                     "seed": seed,
-                    "steps": BUDGETS[data][which],
+                    "steps": budgets[data],
+                    "curve_points": args.curve_points,
+                    "device": args.device,
                     "n_eval": EVAL_SAMPLES[data][which],
                     "folder": str(out / "runs" / f"{data}-{model}-s{seed}"),
                     "threads": threads,
@@ -364,10 +389,11 @@ def run_benchmark(args: argparse.Namespace) -> str:
     results = run_jobs(jobs, args.jobs)
     report = [
         f"Seeds {seeds}; generator steps per run "
-        + ", ".join(f"{d} {BUDGETS[d][which]}" for d in datasets)
+        + ", ".join(f"{d} {budgets[d]}" for d in datasets)
         + "; metrics on "
         + ", ".join(f"{d} {EVAL_SAMPLES[d][which]}" for d in datasets)
         + f" generated samples. Networks: model.architecture={args.architecture}."
+        + f" Device: {describe_device(args.device)}."
         + f" {args.jobs} run(s) side by side, {threads} thread(s) each; "
         + "'train s' is the time spent in training steps."
         + (

@@ -270,7 +270,11 @@ class ProgressiveGAN(GenerativeModel):
         # Images shown count the global minibatch, whatever the number of processes.
         self.images_shown += self.batch_size(n)
         logs = {name: value.detach() for name, value in logs.items()}
-        extra = {"level": torch.tensor(float(level)), "alpha": torch.tensor(alpha)}
+        device = loss_generator.device
+        extra = {
+            "level": torch.tensor(float(level), device=device),
+            "alpha": torch.tensor(float(alpha), device=device),
+        }
         return {**logs, "loss_generator": loss_generator.detach(), **extra}
 
     def critic_modules(self) -> list[nn.Module]:

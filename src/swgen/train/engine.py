@@ -413,7 +413,8 @@ class Trainer:
         losses = {k: v for k, v in logs.items() if k.startswith("loss_")}
         if not losses:
             return
-        values = torch.stack([v.detach().float().reshape(()) for v in losses.values()])
+        device = self.accelerator.device
+        values = torch.stack([v.detach().float().reshape(()).to(device) for v in losses.values()])
         finite = torch.isfinite(values).all().float()
         if self.world_size > 1:
             from accelerate.utils import reduce
@@ -435,7 +436,9 @@ class Trainer:
 
     def _log(self, logs: dict[str, Tensor], steps_per_second: float) -> dict[str, float]:
         names = sorted(logs)
-        values = torch.stack([logs[k].detach().float().reshape(()) for k in names])
+        # a model may log bookkeeping scalars (a phase, a blend weight) made on the CPU
+        device = self.accelerator.device
+        values = torch.stack([logs[k].detach().float().reshape(()).to(device) for k in names])
         if self.world_size > 1:
             from accelerate.utils import reduce
 
