@@ -23,15 +23,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import time
 from pathlib import Path
-
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from cli_runs import run_side_by_side  # noqa: E402
 from progressive import mean_std  # noqa: E402  (mean ± std over seeds, as that section)
 
 DATA = "photo-pairs"
@@ -45,13 +42,18 @@ VARIANTS = {
 COLUMNS = (("psnr_d", "PSNR_d"), ("ssim_d", "SSIM_d"), ("psnr_f", "PSNR_f"), ("ssim_f", "SSIM_f"))
 
 
-def jobs_for(seeds: list[int], out: Path, steps: int | None) -> list[dict]:
+def jobs_for(seeds: list[int], out: Path, steps: int | None, threads: int = 1) -> list[dict]:
     budget = f"-{steps}steps" if steps else ""
     return [
         {
             "variant": variant,
+            "model": "dacal",
+            "data": DATA,
+            "settings": VARIANTS[variant],
             "seed": seed,
             "steps": steps,
+            "threads": threads,
+            "after": [["sample", "{folder}", "-n", "6", "-o", "{folder}/before_after.png"]],
             "folder": str(
                 out / "enhancement" / "runs" / f"{variant.replace(' ', '-')}{budget}-seed{seed}"
             ),
@@ -59,36 +61,6 @@ def jobs_for(seeds: list[int], out: Path, steps: int | None) -> list[dict]:
         for seed in seeds
         for variant in VARIANTS
     ]
-
-
-def run_job(job: dict) -> dict:
-    """Train (or reuse) and evaluate one run; returns its metrics and timings."""
-    from swgen.cli import main as swgen
-
-    folder = Path(job["folder"])
-    evaluated = folder / "eval.json"
-    if not evaluated.is_file():
-        if folder.exists():
-            shutil.rmtree(folder)  # an unfinished run: start again
-        budget = [f"train.steps={job['steps']}"] if job["steps"] else []
-        started = time.perf_counter()
-        argv = ["train", "--model", "dacal", "--data", DATA, "--seed", str(job["seed"])]
-        settings = [*VARIANTS[job["variant"]], "train.progress=false", *budget]
-        if swgen([*argv, "--out", str(folder), *settings]) != 0:
-            return {**job, "error": "training failed"}
-        (folder / "wall_seconds.txt").write_text(f"{time.perf_counter() - started:.1f}\n")
-        if swgen(["eval", str(folder), "--seed", str(job["seed"])]) != 0:
-            return {**job, "error": "evaluation failed"}
-        swgen(["sample", str(folder), "-n", "6", "-o", str(folder / "before_after.png")])
-    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
-    result = json.loads(evaluated.read_text())
-    return {
-        **job,
-        "steps": result["step"],
-        "metrics": result["metrics"]["AtoB"],
-        "train_seconds": max(r.get("train_seconds", 0.0) for r in records),
-        "wall": float((folder / "wall_seconds.txt").read_text()),
-    }
 
 
 def render(results: list[dict], seeds: list[int]) -> str:
@@ -132,13 +104,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--enhancement-steps", type=int, help="shorter budget than the preset (a smoke test)"
     )
+    parser.add_argument(
+        "--enhancement-jobs", type=int, default=2, help="runs side by side, one thread each"
+    )
 
 
-def run_enhancement(out: Path, seeds: list[int], steps: int | None = None) -> str:
+def run_enhancement(out: Path, seeds: list[int], steps: int | None = None, jobs: int = 2) -> str:
     """Train, evaluate and tabulate every run; returns the Markdown of the section."""
-    torch.set_num_threads(1)  # a shared 2-core machine: one thread per process
     (out / "enhancement").mkdir(parents=True, exist_ok=True)
-    results = [run_job(job) for job in jobs_for(seeds, out, steps)]
+    results = run_side_by_side(jobs_for(seeds, out, steps), jobs)
+    for result in results:  # one direction: input -> enhanced
+        if "metrics" in result:
+            result["metrics"] = result["metrics"]["AtoB"]
     (out / "enhancement" / "results.json").write_text(json.dumps(results, indent=1))
     return render(results, seeds)
 
@@ -147,9 +124,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--steps", type=int, help="shorter budget than the preset (a smoke test)")
+    parser.add_argument("--jobs", type=int, default=2, help="runs side by side, one thread each")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"))
     args = parser.parse_args()
-    print(run_enhancement(Path(args.out), args.seeds, args.steps))
+    print(run_enhancement(Path(args.out), args.seeds, args.steps, args.jobs))
 
 
 if __name__ == "__main__":

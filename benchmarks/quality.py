@@ -328,7 +328,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="generator steps of every run instead of the budget of each data set (longer "
         "budgets, to see the curves flatten); results go to <out>/<full|quick>[-paper]-<N>steps/",
     )
-    parser.add_argument("--device", help="train.device of every run (default: auto)")
     parser.add_argument(
         "--curve-points", type=int, default=CURVE_POINTS, help="training-time evaluations per run"
     )
@@ -371,7 +370,7 @@ def run_benchmark(args: argparse.Namespace) -> str:
                     "seed": seed,
                     "steps": budgets[data],
                     "curve_points": args.curve_points,
-                    "device": args.device,
+                    "device": getattr(args, "device", None),
                     "n_eval": EVAL_SAMPLES[data][which],
                     "folder": str(out / "runs" / f"{data}-{model}-s{seed}"),
                     "threads": threads,
@@ -393,7 +392,7 @@ def run_benchmark(args: argparse.Namespace) -> str:
         + "; metrics on "
         + ", ".join(f"{d} {EVAL_SAMPLES[d][which]}" for d in datasets)
         + f" generated samples. Networks: model.architecture={args.architecture}."
-        + f" Device: {describe_device(args.device)}."
+        + f" Device: {describe_device(getattr(args, 'device', None))}."
         + f" {args.jobs} run(s) side by side, {threads} thread(s) each; "
         + "'train s' is the time spent in training steps."
         + (
@@ -414,6 +413,8 @@ def run_benchmark(args: argparse.Namespace) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # run.py has its own --device (the speed rows' and these runs')
+    parser.add_argument("--device", help="train.device of every run (default: auto)")
     add_arguments(parser)
     print(run_benchmark(parser.parse_args()), flush=True)
 

@@ -76,7 +76,9 @@ def link_pictures(report: str, folder: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     quality.add_arguments(parser)
-    parser.add_argument("--device", default="cpu", help="device of the speed rows")
+    parser.add_argument(
+        "--device", default="cpu", help="device of the speed rows and of the quality runs"
+    )
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-metrics", action="store_true")
@@ -177,7 +179,7 @@ def main() -> None:
         text = replace_section(text, "progressive", f"Run of {today} (`{command}`).\n\n{report}")
     if not (args.quick or args.skip_translation):
         seeds, steps = args.translation_seeds, args.translation_steps
-        report = translation.run_translation(Path(args.out), seeds, steps)
+        report = translation.run_translation(Path(args.out), seeds, steps, args.translation_jobs)
         command = "python benchmarks/run.py --only-translation " + " ".join(
             ["--translation-seeds", *map(str, seeds)]
             + (["--translation-steps", str(steps)] if steps else [])
@@ -186,7 +188,7 @@ def main() -> None:
 
     if not (args.quick or args.skip_enhancement):
         seeds, steps = args.enhancement_seeds, args.enhancement_steps
-        report = enhancement.run_enhancement(Path(args.out), seeds, steps)
+        report = enhancement.run_enhancement(Path(args.out), seeds, steps, args.enhancement_jobs)
         command = "python benchmarks/run.py --only-enhancement " + " ".join(
             ["--enhancement-seeds", *map(str, seeds)]
             + (["--enhancement-steps", str(steps)] if steps else [])

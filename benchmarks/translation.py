@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import time
 from pathlib import Path
-
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from cli_runs import run_side_by_side  # noqa: E402
 from progressive import mean_std  # noqa: E402  (mean ± std over seeds, as that section)
 
 MODELS = ("cyclegan", "attention-gan")
@@ -31,46 +28,20 @@ DATA = "digits-recolour"
 COLUMNS = (("psnr", "PSNR dB"), ("ssim", "SSIM"), ("label_preservation", "label kept"))
 
 
-def jobs_for(seeds: list[int], out: Path, steps: int | None) -> list[dict]:
+def jobs_for(seeds: list[int], out: Path, steps: int | None, threads: int = 1) -> list[dict]:
     budget = f"-{steps}steps" if steps else ""
     return [
         {
             "model": model,
+            "data": DATA,
             "seed": seed,
             "steps": steps,
+            "threads": threads,
             "folder": str(out / "translation" / "runs" / f"{DATA}-{model}{budget}-seed{seed}"),
         }
         for seed in seeds
         for model in MODELS
     ]
-
-
-def run_job(job: dict) -> dict:
-    """Train (or reuse) and evaluate one run; returns its metrics and timings."""
-    from swgen.cli import main as swgen
-
-    folder = Path(job["folder"])
-    evaluated = folder / "eval.json"
-    if not evaluated.is_file():
-        if folder.exists():
-            shutil.rmtree(folder)  # an unfinished run: start again
-        budget = [f"train.steps={job['steps']}"] if job["steps"] else []
-        started = time.perf_counter()
-        argv = ["train", "--model", job["model"], "--data", DATA, "--seed", str(job["seed"])]
-        if swgen([*argv, "--out", str(folder), "train.progress=false", *budget]) != 0:
-            return {**job, "error": "training failed"}
-        (folder / "wall_seconds.txt").write_text(f"{time.perf_counter() - started:.1f}\n")
-        if swgen(["eval", str(folder), "--seed", str(job["seed"])]) != 0:
-            return {**job, "error": "evaluation failed"}
-    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
-    result = json.loads(evaluated.read_text())
-    return {
-        **job,
-        "steps": result["step"],
-        "metrics": result["metrics"],
-        "train_seconds": max(r.get("train_seconds", 0.0) for r in records),
-        "wall": float((folder / "wall_seconds.txt").read_text()),
-    }
 
 
 def render(results: list[dict], seeds: list[int]) -> str:
@@ -114,13 +85,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--translation-steps", type=int, help="shorter budget than the preset (a smoke test)"
     )
+    parser.add_argument(
+        "--translation-jobs", type=int, default=2, help="runs side by side, one thread each"
+    )
 
 
-def run_translation(out: Path, seeds: list[int], steps: int | None = None) -> str:
+def run_translation(out: Path, seeds: list[int], steps: int | None = None, jobs: int = 2) -> str:
     """Train, evaluate and tabulate every run; returns the Markdown of the section."""
-    torch.set_num_threads(1)  # a shared 2-core machine: one thread per process
     (out / "translation").mkdir(parents=True, exist_ok=True)
-    results = [run_job(job) for job in jobs_for(seeds, out, steps)]
+    results = run_side_by_side(jobs_for(seeds, out, steps), jobs)
     (out / "translation" / "results.json").write_text(json.dumps(results, indent=1))
     return render(results, seeds)
 
@@ -129,9 +102,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--steps", type=int, help="shorter budget than the preset (a smoke test)")
+    parser.add_argument("--jobs", type=int, default=2, help="runs side by side, one thread each")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"))
     args = parser.parse_args()
-    print(run_translation(Path(args.out), args.seeds, args.steps))
+    print(run_translation(Path(args.out), args.seeds, args.steps, args.jobs))
 
 
 if __name__ == "__main__":
