@@ -17,14 +17,23 @@ full resolution (``_f``), beside the untouched inputs' (identity, the floor). Va
 
 Finished runs (their ``eval.json``) are reused; a run's folder name holds its step budget. Each
 run also writes a before/after picture of held-out crops (``swgen sample``).
+
+A photo no run ever saw: matplotlib's sample ``grace_hopper.jpg`` (512 x 600), through the same
+camera model as photo-pairs' inputs (``swgen.data.paired.degrade``, three draws), written as RGB
+files, plus one grey and one RGBA copy of the first, and enhanced by ``swgen enhance`` (the
+user's command) at their own size; the "unseen" columns are PSNR_f/SSIM_f of the RGB outputs
+against the photo, the grey and RGBA copies only have to come back at their size and mode.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -40,6 +49,56 @@ VARIANTS = {
     "l+f+d ada": ["model.frequency=true", "model.loss=adaswgan"],
 }
 COLUMNS = (("psnr_d", "PSNR_d"), ("ssim_d", "SSIM_d"), ("psnr_f", "PSNR_f"), ("ssim_f", "SSIM_f"))
+UNSEEN = (("unseen_psnr_f", "unseen PSNR_f"), ("unseen_ssim_f", "unseen SSIM_f"))
+UNSEEN_DRAWS = 3
+
+
+def unseen_photo(folder: Path) -> tuple[Path, np.ndarray]:
+    """The degraded copies of a photo photo-pairs does not hold; returns the folder and target."""
+    import matplotlib
+    from PIL import Image
+
+    from swgen.data.paired import degrade
+
+    with Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg") as f:
+        photo = np.asarray(f.convert("RGB"), dtype=np.uint8)
+    folder.mkdir(parents=True, exist_ok=True)
+    for draw in range(UNSEEN_DRAWS):
+        degraded = degrade(photo, np.random.default_rng(1000 + draw))
+        Image.fromarray(degraded).save(folder / f"rgb{draw}.png")
+        if draw == 0:
+            Image.fromarray(degraded).convert("L").save(folder / "grey0.png")
+            Image.fromarray(degraded).convert("RGBA").save(folder / "rgba0.png")
+    return folder, photo
+
+
+def unseen_scores(run: Path, inputs: Path, photo: np.ndarray) -> dict[str, float]:
+    """``swgen enhance`` the unseen copies; PSNR_f/SSIM_f of the RGB outputs and the inputs'."""
+    import torch
+    from PIL import Image
+
+    from swgen.cli import main as swgen
+    from swgen.metrics.translation import psnr, ssim
+
+    out = run / "unseen"
+    shutil.rmtree(out, ignore_errors=True)  # outputs of an earlier rendering
+    if swgen(["enhance", str(run), "--input", str(inputs), "-o", str(out)]) != 0:
+        return {"unseen_error": 1.0}
+    as_tensor = lambda a: torch.from_numpy(a).permute(2, 0, 1)[None].double() / 255  # noqa: E731
+    truth = as_tensor(photo)
+    scores: dict[str, list[float]] = {}
+    for source in sorted(inputs.glob("*.png")):
+        with Image.open(source) as given, Image.open(out / source.name) as made:
+            if given.size != made.size or given.mode != made.mode:
+                return {"unseen_error": 1.0}  # not at the input's own size and mode
+            if given.mode != "RGB":
+                continue
+            pairs = (("", np.asarray(made)), ("_identity", np.asarray(given)))
+        for suffix, pixels in pairs:
+            image = as_tensor(np.array(pixels))
+            scores.setdefault(f"unseen_psnr_f{suffix}", []).append(float(psnr(image, truth)))
+            scores.setdefault(f"unseen_ssim_f{suffix}", []).append(float(ssim(image, truth)))
+    return {key: float(np.mean(values)) for key, values in scores.items()}
 
 
 def jobs_for(seeds: list[int], out: Path, steps: int | None, threads: int = 1) -> list[dict]:
@@ -73,11 +132,12 @@ def render(results: list[dict], seeds: list[int]) -> str:
     ]
     for error in (r for r in results if "error" in r):
         lines.append(f"- {error['variant']} seed {error['seed']}: {error['error']}")
+    columns = (*COLUMNS, *UNSEEN)
     lines += [
         "| enhancer | steps | "
-        + " | ".join(label for _, label in COLUMNS)
+        + " | ".join(label for _, label in columns)
         + " | train s | wall s |",
-        "|---|---|" + "---|" * len(COLUMNS) + "---|---|",
+        "|---|---|" + "---|" * len(columns) + "---|---|",
     ]
 
     def column(rows: list[dict], key: str) -> str:
@@ -85,16 +145,19 @@ def render(results: list[dict], seeds: list[int]) -> str:
         return mean_std([v for v in values if isinstance(v, (int, float))])
 
     if done:  # the identity does not depend on the variant or the seed
-        floor = " | ".join(column(done[:1], f"{key}_identity") for key, _ in COLUMNS)
+        floor = " | ".join(column(done[:1], f"{key}_identity") for key, _ in columns)
         lines.append(f"| identity (floor) | – | {floor} | – | – |")
     for variant in VARIANTS:
         rows = [r for r in done if r["variant"] == variant]
         if not rows:
             continue
-        cells = " | ".join(column(rows, key) for key, _ in COLUMNS)
+        cells = " | ".join(column(rows, key) for key, _ in columns)
         timing = f"{mean_std([r['train_seconds'] for r in rows])} | "
         timing += mean_std([r["wall"] for r in rows])
         lines.append(f"| dacal {variant} | {rows[0]['steps']} | {cells} | {timing} |")
+    failed = [r for r in done if "unseen_error" in r["metrics"]]
+    for r in failed:
+        lines.append(f"- {r['variant']} seed {r['seed']}: swgen enhance failed on the unseen photo")
     lines.append("")
     return "\n".join(lines)
 
@@ -113,9 +176,11 @@ def run_enhancement(out: Path, seeds: list[int], steps: int | None = None, jobs:
     """Train, evaluate and tabulate every run; returns the Markdown of the section."""
     (out / "enhancement").mkdir(parents=True, exist_ok=True)
     results = run_side_by_side(jobs_for(seeds, out, steps), jobs)
+    inputs, photo = unseen_photo(out / "enhancement" / "unseen_inputs")
     for result in results:  # one direction: input -> enhanced
         if "metrics" in result:
             result["metrics"] = result["metrics"]["AtoB"]
+            result["metrics"].update(unseen_scores(Path(result["folder"]), inputs, photo))
     (out / "enhancement" / "results.json").write_text(json.dumps(results, indent=1))
     return render(results, seeds)
 
