@@ -13,7 +13,8 @@ full resolution (``_f``), beside the untouched inputs' (identity, the floor). Va
 * ``l``: perception division alone: one critic on whole images, WGAN-GP;
 * ``l+f``: plus the frequency division (two critics, low and high frequencies), WGAN-GP;
 * ``l+f+d``: plus the dimension division (dual SWD blocks), SWGAN's penalties;
-* ``l+f+d ada``: the same with the adaptive penalty, AdaSWGAN (the default).
+* ``l+f+d ada``: the same with the adaptive penalty, AdaSWGAN (the default), as the slide reads;
+* ``l+f+d ada-dpe``: AdaSWGAN with the running average adapting lambda as DPE's A-WGAN does.
 
 Finished runs (their ``eval.json``) are reused; a run's folder name holds its step budget. Each
 run also writes a before/after picture of held-out crops (``swgen sample``).
@@ -47,6 +48,7 @@ VARIANTS = {
     "l+f": ["model.frequency=true", "model.loss=wgan"],
     "l+f+d": ["model.frequency=true", "model.loss=swgan"],
     "l+f+d ada": ["model.frequency=true", "model.loss=adaswgan"],
+    "l+f+d ada-dpe": ["model.frequency=true", "model.loss=adaswgan", "model.adaptive_rule=dpe"],
 }
 COLUMNS = (("psnr_d", "PSNR_d"), ("ssim_d", "SSIM_d"), ("psnr_f", "PSNR_f"), ("ssim_f", "SSIM_f"))
 UNSEEN = (("unseen_psnr_f", "unseen PSNR_f"), ("unseen_ssim_f", "unseen SSIM_f"))
@@ -84,7 +86,7 @@ def unseen_scores(run: Path, inputs: Path, photo: np.ndarray) -> dict[str, float
     shutil.rmtree(out, ignore_errors=True)  # outputs of an earlier rendering
     if swgen(["enhance", str(run), "--input", str(inputs), "-o", str(out)]) != 0:
         return {"unseen_error": 1.0}
-    as_tensor = lambda a: torch.from_numpy(a).permute(2, 0, 1)[None].double() / 255  # noqa: E731
+    as_tensor = lambda a: torch.from_numpy(np.array(a)).permute(2, 0, 1)[None].double() / 255  # noqa: E731
     truth = as_tensor(photo)
     scores: dict[str, list[float]] = {}
     for source in sorted(inputs.glob("*.png")):

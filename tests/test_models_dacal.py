@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from swgen.config import resolve
 from swgen.data.base import Batch, DataInfo
 from swgen.models.dacal import DACAL, LOSSES
-from swgen.models.penalties import adaptive_gradient_penalty
+from swgen.models.penalties import adaptive_gradient_penalty, dpe_adaptive_penalty
 from swgen.nn.enhance import (
     PERCEPTIONS,
     Enhancer,
@@ -120,6 +120,43 @@ def test_adaptive_penalty_closed_form():
     mixed = 0.9 * 0.5 + 0.1 * w.norm() / 10.0
     assert new == pytest.approx(float(mixed), rel=1e-5)
     assert penalty == pytest.approx(float(10.0 * torch.relu(mixed - 1)), rel=1e-5)
+
+
+def test_dpe_rule_closed_form_and_lambda_growth():
+    """A linear critic C(y) = w . y has gradient w everywhere: the excess is ||w|| - 1 for every
+    interpolate, the penalty lambda (||w|| - 1), the average eta a + (1 - eta)(||w|| - 1), and
+    lambda doubles once that average is above the bound, not before."""
+    w = torch.randn(3 * 4 * 4) * 20
+
+    def critic(y):
+        return y.flatten(1) @ w
+
+    real, fake = torch.rand(6, 3, 4, 4), torch.rand(6, 3, 4, 4)
+    excess = float(w.norm()) - 1
+    weight = torch.tensor(10.0)
+    penalty, average, grown = dpe_adaptive_penalty(
+        critic, real, fake, torch.tensor(0.0), weight, eta=0.99, bound=0.05, grow=2.0
+    )
+    assert penalty == pytest.approx(10.0 * excess, rel=1e-5)
+    assert average == pytest.approx(0.01 * excess, rel=1e-5)
+    assert grown == (20.0 if 0.01 * excess > 0.05 else 10.0)
+    # a critic within the constraint: no penalty, the average decays, lambda grows only while
+    # the (lagging) average is still above the bound
+    for start, expected in ((1.0, 20.0), (0.04, 10.0)):
+        penalty, average, weight_next = dpe_adaptive_penalty(
+            lambda y: y.flatten(1) @ (w / w.norm() * 0.5), real, fake, torch.tensor(start),
+            weight, eta=0.99, bound=0.05, grow=2.0,
+        )  # fmt: skip
+        assert penalty == 0 and average == pytest.approx(0.99 * start)
+        assert weight_next == expected
+
+
+def test_dacal_dpe_rule_keeps_lambda_per_critic_in_its_state():
+    dacal = model(loss="adaswgan", adaptive_rule="dpe")
+    x, y = torch.rand(4, 3, 16, 16) * 2 - 1, torch.rand(4, 3, 16, 16) * 2 - 1
+    logs = dacal.train_step(Batch(x, y=y), 0)
+    assert "penalty_weight_low" in logs and "penalty_weight" in dacal.state_dict()
+    assert (dacal.penalty_weight >= 10.0).all() and (dacal.gradient_average >= 0).all()
 
 
 @pytest.mark.parametrize("loss", LOSSES)

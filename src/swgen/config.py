@@ -438,6 +438,8 @@ RANGES: dict[str, Range] = {
     "blur_size": Range(1, 255),
     "blur_sigma": Range(0, 1e3, low_open=True),
     "eta": Range(0, 1, high_open=True),
+    "adaptive_bound": Range(0, 1e6, low_open=True),
+    "adaptive_grow": Range(1, 1e3),
     "content_weight": WEIGHT,
     "adversarial_weight": WEIGHT,
 }

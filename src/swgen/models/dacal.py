@@ -26,7 +26,9 @@ Losses, with SWGAN's sign convention (every critic is LOW on targets):
   - ``wgan``: WGAN-GP's ``gp_weight E (||grad C(y_hat)|| - 1)^2``;
   - ``adawgan``: the adaptive penalty ``lambda E max(0, ||g_bar|| - 1)``,
     ``g_bar = eta g_bar + (1 - eta) grad C(y_hat) / lambda`` (the slide;
-    :func:`swgen.models.penalties.adaptive_gradient_penalty` says how it is read);
+    :func:`swgen.models.penalties.adaptive_gradient_penalty` says how it is read;
+    ``adaptive_rule=dpe`` reads "the running average adapts lambda" as DPE's A-WGAN does,
+    :func:`swgen.models.penalties.dpe_adaptive_penalty`);
   - ``swgan``: SWGAN's Algorithm 4 penalties (``lambda1 E ||grad||^2 + lambda2 E (F' - k)^2``);
   - ``adaswgan`` (the lecture's proposal, the default): the adaptive penalty plus SWGAN's slope
     penalty ``lambda2 E (F' - k)^2`` on the dual SWD blocks.
@@ -64,6 +66,7 @@ from swgen.models.base import GenerativeModel, requires_grad
 from swgen.models.gan import check_positive
 from swgen.models.penalties import (
     adaptive_gradient_penalty,
+    dpe_adaptive_penalty,
     gradient_penalty,
     interpolate,
     slope_penalty,
@@ -76,6 +79,7 @@ from swgen.registry import MODELS
 LOSSES = ("wgan", "adawgan", "swgan", "adaswgan")
 Perception = Literal["parallel", "additive", "multiplicative", "cascaded"]
 Loss = Literal["wgan", "adawgan", "swgan", "adaswgan"]
+AdaptiveRule = Literal["slide", "dpe"]
 
 
 @dataclass
@@ -96,6 +100,9 @@ class DACALConfig:
     n_blocks: int = 4  # m dual SWD blocks (sliced losses), SWGAN code
     gp_weight: float = 10.0  # lambda of the WGAN-GP and adaptive penalties, WGAN-GP and DPE
     eta: float = 0.99  # running-average weight of the adaptive penalty, DPE's mv_decay
+    adaptive_rule: AdaptiveRule = "slide"  # ada*: slide (average in the norm), dpe (adapts lambda)
+    adaptive_bound: float = 0.05  # dpe rule: lambda grows while the average exceeds this, DPE
+    adaptive_grow: float = 2.0  # dpe rule: lambda's growth factor, DPE's loss_wgan_lambda_grow
     lambda1: float = 20.0  # swgan: gradient penalty weight, SWGAN code
     lambda2: float = 10.0  # swgan/adaswgan: slope penalty weight, SWGAN code
     k: float = 0.001  # swgan/adaswgan: target slope of each dual block, SWGAN code
@@ -155,6 +162,8 @@ class DACAL(GenerativeModel):
         self.critics = nn.ModuleDict({view: self.build_critic() for view in self.views})
         self.adaptive = c.loss in ("adawgan", "adaswgan")
         self.register_buffer("gradient_average", torch.zeros(len(self.views)))
+        # lambda of each critic under the dpe rule (grows during training; a buffer, so resumes)
+        self.register_buffer("penalty_weight", torch.full((len(self.views),), c.gp_weight))
         self.optimizers = {
             "enhancer": torch.optim.Adam(self.enhancer.parameters(), lr=c.lr, betas=c.betas),
             "critic": torch.optim.Adam(self.critics.parameters(), lr=c.lr, betas=c.betas),
@@ -201,7 +210,14 @@ class DACAL(GenerativeModel):
         else:
             gap = critic(fake).mean() - critic(real).mean()
         logs = {"wasserstein": gap}
-        if self.adaptive:
+        if self.adaptive and c.adaptive_rule == "dpe":
+            penalty, average, weight = dpe_adaptive_penalty(
+                critic, real, fake, self.gradient_average[index], self.penalty_weight[index],
+                c.eta, c.adaptive_bound, c.adaptive_grow,
+            )  # fmt: skip
+            self.gradient_average[index], self.penalty_weight[index] = average, weight
+            logs["gradient_average"], logs["penalty_weight"] = average, weight
+        elif self.adaptive:
             penalty, average = adaptive_gradient_penalty(
                 critic, real, fake, self.gradient_average[index], c.gp_weight, c.eta
             )

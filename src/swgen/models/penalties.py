@@ -145,6 +145,36 @@ def generator_smoothness(
     return grad.square().sum(dim=1).mean()
 
 
+def dpe_adaptive_penalty(
+    critic: Callable[[Tensor], Tensor],
+    real: Tensor,
+    fake: Tensor,
+    average: Tensor,
+    weight: Tensor,
+    eta: float,
+    bound: float,
+    grow: float,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The adaptive penalty with the running average adapting lambda, as DPE's A-WGAN does
+    (Chen et al., CVPR 2018, nothinglo/Deep-Photo-Enhancer: ``loss_wgan_gp_mv_decay`` 0.99,
+    ``loss_wgan_gp_bound`` 5e-2, ``loss_wgan_lambda_grow`` 2; reference-facts.md section 6,
+    the closest public precedent of the lecture's "running average used to adapt lambda"):
+
+    ``penalty = lambda_t E_y_hat max(0, ||grad C(y_hat)|| - 1)`` (the slide's one-sided term),
+    ``g_bar = eta g_bar + (1 - eta) E max(0, ||grad|| - 1)`` (the deviation's running average),
+    and ``lambda_{t+1} = grow * lambda_t`` while ``g_bar > bound`` (DPE's released code never
+    lowers lambda). Returns ``(penalty, new average, new lambda)``, the last two detached.
+    """
+    x_hat = interpolate(real.detach(), fake.detach()).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    excess = torch.relu(grad.flatten(start_dim=1).norm(dim=1) - 1)
+    weight = weight.detach().clone()  # the caller updates its buffer in place
+    penalty = weight * excess.mean()
+    new_average = eta * average.detach() + (1 - eta) * excess.mean().detach()
+    new_weight = torch.where(new_average > bound, weight * grow, weight)
+    return penalty, new_average, new_weight
+
+
 def adaptive_gradient_penalty(
     critic: Callable[[Tensor], Tensor],
     real: Tensor,
