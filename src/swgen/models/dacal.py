@@ -162,8 +162,10 @@ class DACAL(GenerativeModel):
         self.critics = nn.ModuleDict({view: self.build_critic() for view in self.views})
         self.adaptive = c.loss in ("adawgan", "adaswgan")
         self.register_buffer("gradient_average", torch.zeros(len(self.views)))
-        # lambda of each critic under the dpe rule (grows during training; a buffer, so resumes)
-        self.register_buffer("penalty_weight", torch.full((len(self.views),), c.gp_weight))
+        if self.adaptive and c.adaptive_rule == "dpe":
+            # lambda of each critic (grows during training; a buffer, so a resume continues it;
+            # only under this rule, so that runs of the other losses keep their checkpoints)
+            self.register_buffer("penalty_weight", torch.full((len(self.views),), c.gp_weight))
         self.optimizers = {
             "enhancer": torch.optim.Adam(self.enhancer.parameters(), lr=c.lr, betas=c.betas),
             "critic": torch.optim.Adam(self.critics.parameters(), lr=c.lr, betas=c.betas),
