@@ -67,6 +67,12 @@ def replace_section(text: str, marker: str, body: str) -> str:
     return pattern.sub(lambda match: match.group(1) + body.strip() + "\n" + match.group(3), text)
 
 
+def record(sections: dict[str, str], text: str, marker: str, body: str) -> str:
+    """``replace_section`` that also remembers the new body, to apply again at the end."""
+    sections[marker] = body
+    return replace_section(text, marker, body)
+
+
 def link_pictures(report: str, folder: Path) -> str:
     """Point the report's ``![name](file.png)`` links at ``folder``, relative to BENCHMARKS.md."""
     base = folder.resolve().relative_to(BENCHMARKS.parent).as_posix()
@@ -111,6 +117,7 @@ def main() -> None:
     args = parser.parse_args()
     today = datetime.date.today().isoformat()
     text = BENCHMARKS.read_text()
+    sections: dict[str, str] = {}  # marker -> new body, applied to the file as it is at the end
     only = {
         "progressive": args.only_progressive,
         "translation": args.only_translation,
@@ -134,37 +141,37 @@ def main() -> None:
     if not any(only.values()):
         speed_results = json.loads(speed_json.read_text())
         stamp = speed_results.get("date", "an earlier date")
-        text = replace_section(text, "speed", f"Run of {stamp}. " + speed.render(speed_results))
+        text = record(sections, text, "speed", f"Run of {stamp}. " + speed.render(speed_results))
 
     if not (args.quick or args.skip_metrics):  # the same cases either way: a full-run section
         sanity = metric_sanity.render(metric_sanity.measure(args.fashion_path))
-        text = replace_section(text, "metrics", f"Run of {today}.\n\n{sanity}")
+        text = record(sections, text, "metrics", f"Run of {today}.\n\n{sanity}")
 
     if not args.skip_quality:
         report = quality.run_benchmark(args)
         report = link_pictures(report, Path(args.out) / ("quick" if args.quick else "full"))
         marker = "quality:quick" if args.quick else "quality:full"
-        text = replace_section(text, marker, f"Run of {today}. " + report)
+        text = record(sections, text, marker, f"Run of {today}. " + report)
 
     if not (args.quick or args.skip_paper):
         paper_args = argparse.Namespace(**{**vars(args), "architecture": "paper"})
         paper_args.datasets = [d for d in args.datasets if d != "gaussians25"]
         report = quality.run_benchmark(paper_args)
         report = link_pictures(report, Path(args.out) / "full-paper")
-        text = replace_section(text, "quality:paper", f"Run of {today}. " + report)
+        text = record(sections, text, "quality:paper", f"Run of {today}. " + report)
 
     if not (args.quick or args.skip_options):
         table = options.run_options(Path(args.out), list(options.GROUPS), [0], args.jobs)
-        text = replace_section(text, "options", f"Run of {today}. {table}")
+        text = record(sections, text, "options", f"Run of {today}. {table}")
 
     if not (args.quick or args.skip_presets):
         report = presets.run_presets(Path(args.out), list(presets.CANDIDATES), args.jobs)
         report = link_pictures(report, Path(args.out))
-        text = replace_section(text, "presets", f"Run of {today}. {report}")
+        text = record(sections, text, "presets", f"Run of {today}. {report}")
 
     if not (args.quick or args.skip_ablations):
         table = ablations.run_ablations(Path(args.out), args.jobs)
-        text = replace_section(text, "ablations", f"Run of {today}. {table}")
+        text = record(sections, text, "ablations", f"Run of {today}. {table}")
 
     if not (args.quick or args.skip_progressive):
         out = Path(args.out)
@@ -176,7 +183,7 @@ def main() -> None:
             ["--progressive-seeds", *map(str, args.progressive_seeds)]
             + (["--progressive-only", args.progressive_only] if args.progressive_only else [])
         )
-        text = replace_section(text, "progressive", f"Run of {today} (`{command}`).\n\n{report}")
+        text = record(sections, text, "progressive", f"Run of {today} (`{command}`).\n\n{report}")
     if not (args.quick or args.skip_translation):
         seeds, steps = args.translation_seeds, args.translation_steps
         report = translation.run_translation(Path(args.out), seeds, steps, args.translation_jobs)
@@ -184,7 +191,7 @@ def main() -> None:
             ["--translation-seeds", *map(str, seeds)]
             + (["--translation-steps", str(steps)] if steps else [])
         )
-        text = replace_section(text, "translation", f"Run of {today} (`{command}`).\n\n{report}")
+        text = record(sections, text, "translation", f"Run of {today} (`{command}`).\n\n{report}")
 
     if not (args.quick or args.skip_enhancement):
         seeds, steps = args.enhancement_seeds, args.enhancement_steps
@@ -193,7 +200,7 @@ def main() -> None:
             ["--enhancement-seeds", *map(str, seeds)]
             + (["--enhancement-steps", str(steps)] if steps else [])
         )
-        text = replace_section(text, "enhancement", f"Run of {today} (`{command}`).\n\n{report}")
+        text = record(sections, text, "enhancement", f"Run of {today} (`{command}`).\n\n{report}")
 
     if not (args.quick or args.skip_pu):
         report = pu_gan.run_pu_gan(
@@ -203,13 +210,20 @@ def main() -> None:
             (["--pu-seeds", *map(str, args.pu_seeds)] if args.pu_seeds else [])
             + ([f"--pu-steps {args.pu_steps}"] if args.pu_steps else [])
         )
-        text = replace_section(text, "pu-gan", f"Run of {today} (`{command.strip()}`).\n\n{report}")
+        text = record(
+            sections, text, "pu-gan", f"Run of {today} (`{command.strip()}`).\n\n{report}"
+        )
 
     if not (args.quick or args.skip_conditional):
         report = conditional.run_conditional(Path(args.out))
         report = link_pictures(report, Path(args.out) / "conditional")
-        text = replace_section(text, "conditional", f"Run of {today}. {report}")
-    BENCHMARKS.write_text(text)
+        text = record(sections, text, "conditional", f"Run of {today}. {report}")
+    # Sections are put into the file as it is now, not as it was read at the start: hand edits
+    # made to BENCHMARKS.md while the benchmarks ran (often hours) are kept.
+    current = BENCHMARKS.read_text()
+    for marker, body in sections.items():
+        current = replace_section(current, marker, body)
+    BENCHMARKS.write_text(current)
     print(f"rewrote {BENCHMARKS}")
 
 
