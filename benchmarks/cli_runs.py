@@ -6,6 +6,7 @@ Used by the sections whose rows are whole runs of a preset (translation, enhance
 
 from __future__ import annotations
 
+import argparse
 import json
 import multiprocessing
 import shutil
@@ -60,3 +61,14 @@ def run_side_by_side(jobs: list[dict], n_jobs: int) -> list[dict]:
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch threads
     with ProcessPoolExecutor(n_jobs, mp_context=context) as pool:
         return list(pool.map(train_and_evaluate, jobs))
+
+
+def add_section_arguments(parser: argparse.ArgumentParser, section: str) -> None:
+    """``--<section>-seeds``, ``--<section>-steps`` and ``--<section>-jobs`` for run.py."""
+    parser.add_argument(f"--{section}-seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument(
+        f"--{section}-steps", type=int, help="shorter budget than the preset (a smoke test)"
+    )
+    parser.add_argument(
+        f"--{section}-jobs", type=int, default=2, help="runs side by side, one thread each"
+    )

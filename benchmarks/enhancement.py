@@ -38,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cli_runs import run_side_by_side  # noqa: E402
+from cli_runs import add_section_arguments, run_side_by_side  # noqa: E402
 from progressive import mean_std  # noqa: E402  (mean ± std over seeds, as that section)
 
 DATA = "photo-pairs"
@@ -165,13 +165,7 @@ def render(results: list[dict], seeds: list[int]) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--enhancement-seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument(
-        "--enhancement-steps", type=int, help="shorter budget than the preset (a smoke test)"
-    )
-    parser.add_argument(
-        "--enhancement-jobs", type=int, default=2, help="runs side by side, one thread each"
-    )
+    add_section_arguments(parser, "enhancement")
 
 
 def run_enhancement(out: Path, seeds: list[int], steps: int | None = None, jobs: int = 2) -> str:
