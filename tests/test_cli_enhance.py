@@ -81,10 +81,18 @@ def test_unpaired_dacal_on_two_folders(tmp_path):
     assert "multiscale_swd" in json.loads((run / "eval.json").read_text())["metrics"]["AtoB"]
 
 
-def test_video_dacal_trains_evaluates_and_enhances_frame_folders_and_gifs(tmp_path, capsys):
-    run = tmp_path / "run"
+@pytest.fixture(scope="module")
+def video_run(tmp_path_factory):
+    run = tmp_path_factory.mktemp("video-dacal") / "run"
     argv = ["train", QUIET, "--model", "dacal", "--data", "photo-clips", "data.frames=3"]
     assert main([*argv, "data.image_size=16", *TINY, "--out", str(run)]) == 0
+    return run
+
+
+def test_video_dacal_trains_evaluates_and_enhances_frame_folders_and_gifs(
+    video_run, tmp_path, capsys
+):
+    run = video_run
     assert main(["eval", str(run), "--n", "2"]) == 0
     found = json.loads((run / "eval.json").read_text())["metrics"]["AtoB"]
     assert np.isfinite(found["temporal_error"]) and np.isfinite(found["temporal_ratio_identity"])
@@ -105,3 +113,82 @@ def test_video_dacal_trains_evaluates_and_enhances_frame_folders_and_gifs(tmp_pa
     ]  # fmt: skip
     with Image.open(out / "clip.gif") as image:
         assert image.n_frames == 4 and image.size == (25, 20)
+
+
+def smooth_frames(count, height, width, seed):
+    """Frames of moving colour gradients: content a near-lossless codec keeps almost exactly."""
+    rows, cols = np.mgrid[0:height, 0:width]
+    phase = np.random.default_rng(seed).uniform(0, 6, 3)
+    return np.stack([
+        np.stack([127 + 100 * np.sin(rows / 9 + cols / 13 + p + t / 3) for p in phase], -1)
+        for t in range(count)
+    ]).astype(np.uint8)  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "codec", "height", "width"), [
+    ("clip.mp4", "libx264", 32, 48), ("odd.mp4", "mpeg4", 31, 45), ("clip.avi", "mpeg4", 24, 40),
+    ("clip.webm", "libvpx-vp9", 20, 30),
+])  # fmt: skip
+def test_enhance_writes_movies_at_their_size_length_and_rate(
+    video_run, tmp_path, capsys, monkeypatch, name, codec, height, width
+):
+    """A movie is enhanced as the same frames in a folder are, and keeps its size, its number of
+    frames and its frame rate; only the near-lossless re-encoding separates the two. A two-step
+    enhancer is close to the identity, so the run's output is inverted (x -> 1 - x) to show that
+    the written movie is the model's output, not the input copied."""
+    iio = pytest.importorskip("imageio.v3")
+    pytest.importorskip("av")
+    from swgen.train.checkpoint import TrainedRun
+
+    translate = TrainedRun.translate
+    inverted = lambda run, x, direction: [  # noqa: E731
+        panel if i != 1 else 1 - panel for i, panel in enumerate(translate(run, x, direction))
+    ]
+    monkeypatch.setattr(TrainedRun, "translate", inverted)
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    iio.imwrite(videos / name, smooth_frames(5, height, width, 0), plugin="pyav", fps=12,
+                codec=codec)  # fmt: skip
+    decoded = iio.imread(videos / name, plugin="pyav")  # the frames the enhancer will see
+    (tmp_path / "frames" / "clip").mkdir(parents=True)
+    for index, frame in enumerate(decoded):
+        Image.fromarray(frame).save(tmp_path / "frames" / "clip" / f"{index}.png")
+    out = tmp_path / "out"
+    assert main(["enhance", str(video_run), "--input", str(videos), "-o", str(out)]) == 0
+    assert "enhanced 1 video" in capsys.readouterr().out
+    assert main(["enhance", str(video_run), "--input", str(tmp_path / "frames"), "-o",
+                 str(tmp_path / "out-frames")]) == 0  # fmt: skip
+    made = iio.imread(out / name, plugin="pyav")
+    assert made.shape == (5, height, width, 3)
+    assert iio.immeta(out / name, plugin="pyav")["fps"] == pytest.approx(12)
+    expected = np.stack([
+        np.asarray(Image.open(tmp_path / "out-frames" / "clip" / f"{i}.png")) for i in range(5)
+    ]).astype(float)  # fmt: skip
+    assert np.abs(made - expected).mean() < 4  # grey levels, of 255: re-encoding only
+    assert np.abs(made - decoded.astype(float)).mean() > 40  # the model's output, not the input
+
+
+def test_enhance_skips_a_corrupt_movie_and_says_so(video_run, tmp_path):
+    pytest.importorskip("av")
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    (videos / "broken.mp4").write_bytes(b"not a movie")
+    Image.fromarray(smooth_frames(1, 20, 20, 1)[0]).save(videos / "0.png")
+    with pytest.warns(UserWarning, match="skipped unreadable video.*broken.mp4"):
+        assert main(["enhance", str(video_run), "--input", str(videos), "-o",
+                     str(tmp_path / "out")]) == 0  # fmt: skip
+    assert not (tmp_path / "out" / "broken.mp4").exists()
+
+
+def test_enhance_of_movies_without_the_video_extra_is_a_one_line_error(
+    video_run, tmp_path, capsys, monkeypatch
+):
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    (videos / "clip.mp4").write_bytes(b"whatever")
+    monkeypatch.setitem(__import__("sys").modules, "av", None)  # as if PyAV were not installed
+    capsys.readouterr()
+    assert main(["enhance", str(video_run), "--input", str(videos), "-o", str(tmp_path / "o")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "pip install swgen[video]" in error and len(error.splitlines()) == 1
+    assert not (tmp_path / "o").exists()

@@ -7,14 +7,18 @@ its own size and length, frame after frame with the recurrence carried through t
 * a folder of frames (PNG/JPEG/..., in natural order: ``2.png`` before ``10.png``): the input
   folder itself when it holds frames, and each sub-folder that does; written as a folder of the
   same relative path holding frames of the same names;
-* a GIF under the input folder: written as a GIF of the same name and frame durations.
-
-Movie files (MP4, ...) are not read here: extract their frames into a folder first.
+* a GIF under the input folder: written as a GIF of the same name and frame durations;
+* a movie file (MP4, MOV, MKV, AVI, WebM) under the input folder, with the video extra
+  (``pip install swgen[video]``: imageio and PyAV, which bundles FFmpeg): written as a movie of the
+  same name, size and frame rate, re-encoded at near-lossless quality (H.264 at CRF 17 in
+  MP4/MOV/MKV, MPEG-4 Part 2 at qscale 2 in AVI, VP9 at CRF 20 in WebM; 4:2:0 chroma where the
+  codec allows it at that size, else 4:4:4).
 """
 
 from __future__ import annotations
 
 import warnings
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +26,7 @@ import torch
 from PIL import Image, ImageSequence
 
 from swgen.data.folder import IMAGE_SUFFIXES, UNREADABLE, image_files
-from swgen.data.video_folder import MOVIE_SUFFIXES, natural_key
+from swgen.data.video_folder import MOVIE_SUFFIXES, VideoUnavailable, movie_frames, natural_key
 from swgen.errors import UserError
 from swgen.plots import to_uint8_images
 from swgen.train.checkpoint import TrainedRun
@@ -43,13 +47,26 @@ def enhance_folder(run: TrainedRun, input_dir: str | Path, output_dir: str | Pat
     return enhance_videos(run, Path(input_dir).expanduser(), Path(output_dir).expanduser())
 
 
+# The encoder and its quality options for each container: near-lossless, so the enhancement
+# is what a user sees, not the re-encoding.
+MOVIE_ENCODERS = {
+    ".mp4": ("libx264", {"crf": "17"}),
+    ".mov": ("libx264", {"crf": "17"}),
+    ".mkv": ("libx264", {"crf": "17"}),
+    ".avi": ("mpeg4", {"qscale": "2"}),
+    ".webm": ("libvpx-vp9", {"crf": "20", "b": "0"}),
+}
+
+
 def find_videos(source: Path) -> list[Path]:
-    """Frame folders (``source`` and its sub-folders holding images) and GIFs, in sorted order."""
+    """Frame folders (``source`` and its sub-folders holding images), GIFs and movie files, in
+    sorted order."""
     if not source.is_dir():
         raise UserError(f"input folder '{source}' does not exist or is not a folder")
     folders = sorted({path.parent for path in image_files(source)})
-    gifs = sorted(path for path in source.rglob("*") if path.suffix.lower() == ".gif")
-    return [*folders, *gifs]
+    suffixes = MOVIE_SUFFIXES | {".gif"}
+    files = sorted(path for path in source.rglob("*") if path.suffix.lower() in suffixes)
+    return [*folders, *files]
 
 
 def frame_paths(folder: Path) -> list[Path]:
@@ -60,6 +77,8 @@ def frame_paths(folder: Path) -> list[Path]:
 
 def read_video(entry: Path, mode: str) -> tuple[list[Image.Image], list[str], list[int]]:
     """Frames in ``mode``, their file names (frame folders) and durations in ms (GIFs)."""
+    if entry.suffix.lower() in MOVIE_SUFFIXES:
+        return [Image.fromarray(a).convert(mode) for a in movie_frames(entry)], [], []
     if entry.is_dir():
         paths = frame_paths(entry)
         frames = []
@@ -75,27 +94,66 @@ def read_video(entry: Path, mode: str) -> tuple[list[Image.Image], list[str], li
     return frames, [], durations
 
 
+def movie_rate(path: Path) -> Fraction:
+    """The frame rate of a movie file, as its container states it (25 when it does not)."""
+    import av
+
+    with av.open(str(path)) as container:
+        rate = container.streams.video[0].average_rate
+    return Fraction(rate) if rate else Fraction(25)
+
+
+def write_movie(path: Path, pictures: list[Image.Image], rate: Fraction) -> None:
+    """Encode ``pictures`` as a movie of ``path``'s container (see ``MOVIE_ENCODERS``)."""
+    import av
+
+    codec, options = MOVIE_ENCODERS[path.suffix.lower()]
+    width, height = pictures[0].size
+    even = width % 2 == 0 and height % 2 == 0
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=rate)
+        stream.width, stream.height = width, height
+        # 4:2:0 halves the chroma, so libx264 needs even sides; MPEG-4 Part 2 has only 4:2:0
+        stream.pix_fmt = "yuv420p" if even or codec == "mpeg4" else "yuv444p"
+        stream.options = dict(options)
+        for picture in pictures:
+            frame = av.VideoFrame.from_ndarray(np.asarray(picture.convert("RGB")), format="rgb24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())  # flush the encoder's delayed frames
+
+
 def enhance_videos(run: TrainedRun, source: Path, out: Path) -> int:
     videos = find_videos(source)
-    movies = [p for p in source.rglob("*") if p.suffix.lower() in MOVIE_SUFFIXES]
     if not videos:
         raise UserError(
-            f"input folder '{source}' holds no GIF and no folder of frames; give GIFs or one "
-            "folder of numbered frames per video"
+            f"input folder '{source}' holds no video: give GIFs, movie files (MP4/AVI/...) or "
+            "one folder of numbered frames per video"
         )
+    movies = [entry for entry in videos if entry.suffix.lower() in MOVIE_SUFFIXES]
     if movies:
-        warnings.warn(
-            f"skipped {len(movies)} movie file(s) under '{source}'; extract their frames into "
-            "folders to enhance them",
-            stacklevel=2,
-        )
+        try:
+            import av  # noqa: F401
+        except ImportError:
+            if len(movies) == len(videos):
+                raise UserError(
+                    f"input folder '{source}' holds only movie files, which need the video "
+                    "extra: pip install swgen[video] (or give GIFs or folders of frames)"
+                ) from None
+            warnings.warn(
+                f"skipped {len(movies)} movie file(s) under '{source}': reading and writing "
+                "them needs the video extra (pip install swgen[video])",
+                stacklevel=2,
+            )
+            videos = [entry for entry in videos if entry not in movies]
     channels = run.data.info.channels
     mode = "L" if channels == 1 else "RGB"
     written = 0
     for entry in videos:
         try:
             frames, names, durations = read_video(entry, mode)
-        except UNREADABLE:
+        except (*UNREADABLE, VideoUnavailable):
+            frames = []
+        if not frames:
             warnings.warn(f"skipped unreadable video '{entry}'", stacklevel=2)
             continue
         if len({frame.size for frame in frames}) > 1:
@@ -114,6 +172,9 @@ def enhance_videos(run: TrainedRun, source: Path, out: Path) -> int:
                 target.mkdir(parents=True, exist_ok=True)
                 for picture, name in zip(pictures, names, strict=True):
                     picture.save(target / name)
+            elif entry in movies:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                write_movie(target, pictures, movie_rate(entry))
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 pictures[0].save(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -54,15 +55,26 @@ def read_frames(entry: Path, size: int, mode: str, stride: int) -> list[np.ndarr
         with Image.open(entry) as image:
             pictures = [frame.convert(mode) for frame in ImageSequence.Iterator(image)]
         return [square_crop(picture, size) for picture in pictures[::stride]]
+    frames = []
+    for index, array in enumerate(movie_frames(entry)):
+        if index % stride == 0:
+            frames.append(square_crop(Image.fromarray(array).convert(mode), size))
+    return frames
+
+
+def movie_frames(path: Path) -> Iterator[np.ndarray]:
+    """The RGB frames (H, W, 3) uint8 of a movie file, decoded by imageio through PyAV; raises
+    ``VideoUnavailable`` when the optional reader is not installed."""
     try:
+        import av  # imageio's pyav plugin, imported here to fail before reading
         import imageio.v3 as iio
     except ImportError:
         raise VideoUnavailable from None
-    frames = []
-    for index, array in enumerate(iio.imiter(entry, plugin="pyav")):
-        if index % stride == 0:
-            frames.append(square_crop(Image.fromarray(np.asarray(array)).convert(mode), size))
-    return frames
+    try:
+        for array in iio.imiter(path, plugin="pyav"):
+            yield np.asarray(array)
+    except av.FFmpegError as error:  # a cut or corrupt stream: unreadable, like a bad image
+        raise OSError(f"cannot decode '{path}': {error}") from None
 
 
 def video_entries(folder: Path) -> list[Path]:
