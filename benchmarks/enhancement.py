@@ -4,10 +4,14 @@ identity and an L1-only enhancer with the same network (the lecture's Tables 1 a
     python benchmarks/enhancement.py [--seeds 0 1 2] [--steps N] [--out benchmarks/results]
 
 (``benchmarks/run.py --only-enhancement`` runs this section alone and rewrites it in
-BENCHMARKS.md.) Every variant trains with the ``dacal`` preset for ``photo-pairs`` (``swgen
-train --model dacal --data photo-pairs``) unless ``--steps`` shortens it, and is evaluated by
-``swgen eval`` on the held-out photo regions: PSNR and SSIM at a downscaled size (``_d``) and at
-full resolution (``_f``), beside the untouched inputs' (identity, the floor). Variants:
+BENCHMARKS.md.) Two tables. The ablation: every variant below at ``ABLATION_STEPS`` steps (a
+short budget, so that all divisions fit in three seeds). The preset: the user's command
+``swgen train --model dacal --data photo-pairs`` (its preset, the default AdaSWGAN) against
+the L1-only enhancer and AdaSWGAN under the DPE rule at the preset's own budget: the issue's gate.
+``--steps`` sets both budgets (a smoke test). Every run uses the ``dacal`` preset for
+``photo-pairs`` otherwise, and is evaluated by ``swgen eval`` on the held-out photo regions:
+PSNR and SSIM at a downscaled size (``_d``) and at full resolution (``_f``), beside the
+untouched inputs' (identity, the floor). Variants:
 
 * ``l1-only``: ``model.adversarial_weight=0`` (content loss alone, same enhancer);
 * ``l``: perception division alone: one critic on whole images, WGAN-GP;
@@ -50,6 +54,9 @@ VARIANTS = {
     "l+f+d ada": ["model.frequency=true", "model.loss=adaswgan"],
     "l+f+d ada-dpe": ["model.frequency=true", "model.loss=adaswgan", "model.adaptive_rule=dpe"],
 }
+ABLATION_STEPS = 500  # every division, 3 seeds: about 25 min of both cores
+# at the preset's budget: the default and its neighbours against the L1-only enhancer (the gate)
+PRESET_VARIANTS = ("l1-only", "l+f", "l+f+d", "l+f+d ada", "l+f+d ada-dpe")
 COLUMNS = (("psnr_d", "PSNR_d"), ("ssim_d", "SSIM_d"), ("psnr_f", "PSNR_f"), ("ssim_f", "SSIM_f"))
 UNSEEN = (("unseen_psnr_f", "unseen PSNR_f"), ("unseen_ssim_f", "unseen SSIM_f"))
 UNSEEN_DRAWS = 3
@@ -103,8 +110,27 @@ def unseen_scores(run: Path, inputs: Path, photo: np.ndarray) -> dict[str, float
     return {key: float(np.mean(values)) for key, values in scores.items()}
 
 
-def jobs_for(seeds: list[int], out: Path, steps: int | None, threads: int = 1) -> list[dict]:
-    budget = f"-{steps}steps" if steps else ""
+def default_variant() -> str:
+    """The variant whose settings are dacal's defaults (``swgen train --model dacal``)."""
+    from swgen.models.dacal import DACALConfig
+
+    defaults = DACALConfig()
+    for name, settings in VARIANTS.items():
+        pairs = (setting.removeprefix("model.").split("=") for setting in settings)
+        if name != "l1-only" and all(str(getattr(defaults, k)).lower() == v for k, v in pairs):
+            return name
+    return "none"
+
+
+def preset_steps() -> int:
+    from swgen.config import resolve
+
+    return resolve(overrides=["model.name=dacal", f"data.name={DATA}"]).train.steps
+
+
+def jobs_for(
+    seeds: list[int], out: Path, steps: int, variants=tuple(VARIANTS), threads: int = 1
+) -> list[dict]:
     return [
         {
             "variant": variant,
@@ -116,20 +142,23 @@ def jobs_for(seeds: list[int], out: Path, steps: int | None, threads: int = 1) -
             "threads": threads,
             "after": [["sample", "{folder}", "-n", "6", "-o", "{folder}/before_after.png"]],
             "folder": str(
-                out / "enhancement" / "runs" / f"{variant.replace(' ', '-')}{budget}-seed{seed}"
+                out
+                / "enhancement"
+                / "runs"
+                / f"{variant.replace(' ', '-')}-{steps}steps-seed{seed}"
             ),
         }
         for seed in seeds
-        for variant in VARIANTS
+        for variant in variants
     ]
 
 
-def render(results: list[dict], seeds: list[int]) -> str:
+def render(results: list[dict], seeds: list[int], title: str) -> str:
     done = [r for r in results if "error" not in r]
     held = done[0]["metrics"]["n"] if done else 0
     lines = [
-        f"Seeds {', '.join(map(str, seeds))}; mean ± std over seeds; {held} held-out photo "
-        "regions at full resolution (_f) and downscaled to a long side of 256 px (_d).",
+        f"{title} Seeds {', '.join(map(str, seeds))}; mean ± std over seeds; {held} held-out "
+        "photo regions at full resolution (_f) and downscaled to a long side of 256 px (_d).",
         "",
     ]
     for error in (r for r in results if "error" in r):
@@ -156,7 +185,10 @@ def render(results: list[dict], seeds: list[int]) -> str:
         cells = " | ".join(column(rows, key) for key, _ in columns)
         timing = f"{mean_std([r['train_seconds'] for r in rows])} | "
         timing += mean_std([r["wall"] for r in rows])
-        lines.append(f"| dacal {variant} | {rows[0]['steps']} | {cells} | {timing} |")
+        name = (
+            f"**dacal {variant}** (default)" if variant == default_variant() else f"dacal {variant}"
+        )
+        lines.append(f"| {name} | {rows[0]['steps']} | {cells} | {timing} |")
     failed = [r for r in done if "unseen_error" in r["metrics"]]
     for r in failed:
         lines.append(f"- {r['variant']} seed {r['seed']}: swgen enhance failed on the unseen photo")
@@ -171,14 +203,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run_enhancement(out: Path, seeds: list[int], steps: int | None = None, jobs: int = 2) -> str:
     """Train, evaluate and tabulate every run; returns the Markdown of the section."""
     (out / "enhancement").mkdir(parents=True, exist_ok=True)
-    results = run_side_by_side(jobs_for(seeds, out, steps), jobs)
+    ablation, preset = steps or ABLATION_STEPS, steps or preset_steps()
+    planned = jobs_for(seeds, out, preset, PRESET_VARIANTS) + jobs_for(seeds, out, ablation)
+    planned = list({job["folder"]: job for job in planned}.values())  # one budget: once
+    results = run_side_by_side(planned, jobs)
     inputs, photo = unseen_photo(out / "enhancement" / "unseen_inputs")
     for result in results:  # one direction: input -> enhanced
         if "metrics" in result:
             result["metrics"] = result["metrics"]["AtoB"]
             result["metrics"].update(unseen_scores(Path(result["folder"]), inputs, photo))
     (out / "enhancement" / "results.json").write_text(json.dumps(results, indent=1))
-    return render(results, seeds)
+    at = lambda budget, names: [  # noqa: E731
+        r for r in results if r["steps"] == budget and r["variant"] in names
+    ]
+    gate = render(
+        at(preset, PRESET_VARIANTS),
+        seeds,
+        f"**The preset** (`swgen train --model dacal --data {DATA}`, {preset} steps; the "
+        f"default is {default_variant()}) against the L1-only enhancer and its neighbours.",
+    )
+    table = render(
+        at(ablation, VARIANTS), seeds, f"**Ablation**, each division in turn, {ablation} steps."
+    )
+    return gate + "\n" + table
 
 
 def main() -> None:

@@ -175,13 +175,23 @@ def main() -> None:
 
     if not (args.quick or args.skip_progressive):
         out = Path(args.out)
+        datasets = tuple(args.progressive_datasets)
         report = progressive.run_progressive(
-            out, args.progressive_seeds, args.progressive_only, args.progressive_skip_speed
+            out,
+            args.progressive_seeds,
+            args.progressive_only,
+            args.progressive_skip_speed,
+            datasets,
         )
         report = link_pictures(report, out / "progressive")
         command = "python benchmarks/run.py --only-progressive " + " ".join(
             ["--progressive-seeds", *map(str, args.progressive_seeds)]
             + (["--progressive-only", args.progressive_only] if args.progressive_only else [])
+            + (
+                ["--progressive-datasets", *datasets]
+                if datasets != tuple(progressive.IMAGE_DATA)
+                else []
+            )
         )
         text = record(sections, text, "progressive", f"Run of {today} (`{command}`).\n\n{report}")
     if not (args.quick or args.skip_translation):
