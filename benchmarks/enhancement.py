@@ -16,8 +16,8 @@ untouched inputs' (identity, the floor). Variants:
 * ``l1-only``: ``model.adversarial_weight=0`` (content loss alone, same enhancer);
 * ``l``: perception division alone: one critic on whole images, WGAN-GP;
 * ``l+f``: plus the frequency division (two critics, low and high frequencies), WGAN-GP;
-* ``l+f+d``: plus the dimension division (dual SWD blocks), SWGAN's penalties;
-* ``l+f+d ada``: the same with the adaptive penalty, AdaSWGAN (the default), as the slide reads;
+* ``l+f+d``: plus the dimension division (dual SWD blocks), SWGAN's penalties (the default);
+* ``l+f+d ada``: the same with the adaptive penalty, AdaSWGAN, as the slide reads;
 * ``l+f+d ada-dpe``: AdaSWGAN with the running average adapting lambda as DPE's A-WGAN does.
 
 Finished runs (their ``eval.json``) are reused; a run's folder name holds its step budget. Each

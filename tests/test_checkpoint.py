@@ -51,6 +51,7 @@ DATA = {  # the progressive models grow images and clips, not points
     "dacal": [
         "--data",
         "photo-pairs",
+        "model.loss=adaswgan",
         "data.image_size=16",
         "model.width=2",
         "model.critic_width=2",

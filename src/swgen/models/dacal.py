@@ -30,8 +30,16 @@ Losses, with SWGAN's sign convention (every critic is LOW on targets):
     ``adaptive_rule=dpe`` reads "the running average adapts lambda" as DPE's A-WGAN does,
     :func:`swgen.models.penalties.dpe_adaptive_penalty`);
   - ``swgan``: SWGAN's Algorithm 4 penalties (``lambda1 E ||grad||^2 + lambda2 E (F' - k)^2``);
-  - ``adaswgan`` (the lecture's proposal, the default): the adaptive penalty plus SWGAN's slope
-    penalty ``lambda2 E (F' - k)^2`` on the dual SWD blocks.
+  - ``adaswgan`` (the lecture's proposal): the adaptive penalty plus SWGAN's slope penalty
+    ``lambda2 E (F' - k)^2`` on the dual SWD blocks.
+
+  The default is ``swgan``, chosen by measurement (BENCHMARKS.md, "Photo enhancement"; 3 seeds of
+  the photo-pairs preset, 2000 steps): with all three divisions on, SWGAN's penalties are the
+  only critic loss that beat the L1-only enhancer on both PSNR_f and SSIM_f (20.6 dB / 0.595
+  against 20.4 / 0.573; PSNR higher in every seed). AdaSWGAN as the slide writes it leaves the
+  live gradient a weight of ``(1 - eta) = 0.01`` in the penalty, so its critics run away: one seed
+  of three fell below the untouched input (11.7 dB) and another to 18.4; under
+  ``adaptive_rule=dpe`` it is stable but behind L1-only (20.1 / 0.523).
 
 Video (Recurrent-DACAL, the lecture's last part): on clips (``photo-clips``) the enhancer runs
 frame by frame and its coarse stream also sees the previous enhanced frame
@@ -94,7 +102,7 @@ class DACALConfig:
     frequency: bool = True  # two critics, on low and high frequencies (frequency division)
     blur_size: int = 21  # side of the Gaussian kernel G_{k,l}, DPED's colour loss
     blur_sigma: float = 3.0  # sigma of G_{k,l}, DPED's colour loss
-    loss: Loss = "adaswgan"  # critic loss and penalty: wgan, adawgan, swgan or adaswgan (lecture)
+    loss: Loss = "swgan"  # critic loss and penalty: wgan, adawgan, swgan, adaswgan (docstring)
     critic_width: int = 32  # channels of each critic's first layer (ours)
     code_dim: int = 64  # encoder features (each a dual SWD block's size with sliced losses)
     n_blocks: int = 4  # m dual SWD blocks (sliced losses), SWGAN code
