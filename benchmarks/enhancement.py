@@ -6,8 +6,9 @@ identity and an L1-only enhancer with the same network (the lecture's Tables 1 a
 (``benchmarks/run.py --only-enhancement`` runs this section alone and rewrites it in
 BENCHMARKS.md.) Two tables. The ablation: every variant below at ``ABLATION_STEPS`` steps (a
 short budget, so that all divisions fit in three seeds). The preset: the user's command
-``swgen train --model dacal --data photo-pairs`` (its preset, the default AdaSWGAN) against
-the L1-only enhancer and AdaSWGAN under the DPE rule at the preset's own budget: the issue's gate.
+``swgen train --model dacal --data photo-pairs`` (its preset and default, ``l+f+d``) against
+the L1-only enhancer and its neighbours (``PRESET_VARIANTS``) at the preset's own budget: the
+issue's gate.
 ``--steps`` sets both budgets (a smoke test). Every run uses the ``dacal`` preset for
 ``photo-pairs`` otherwise, and is evaluated by ``swgen eval`` on the held-out photo regions:
 PSNR and SSIM at a downscaled size (``_d``) and at full resolution (``_f``), beside the
@@ -175,6 +176,7 @@ def render(results: list[dict], seeds: list[int], title: str) -> str:
         values = [r["metrics"].get(key) for r in rows]
         return mean_std([v for v in values if isinstance(v, (int, float))])
 
+    default = default_variant()
     if done:  # the identity does not depend on the variant or the seed
         floor = " | ".join(column(done[:1], f"{key}_identity") for key, _ in columns)
         lines.append(f"| identity (floor) | – | {floor} | – | – |")
@@ -185,9 +187,7 @@ def render(results: list[dict], seeds: list[int], title: str) -> str:
         cells = " | ".join(column(rows, key) for key, _ in columns)
         timing = f"{mean_std([r['train_seconds'] for r in rows])} | "
         timing += mean_std([r["wall"] for r in rows])
-        name = (
-            f"**dacal {variant}** (default)" if variant == default_variant() else f"dacal {variant}"
-        )
+        name = f"**dacal {variant}** (default)" if variant == default else f"dacal {variant}"
         lines.append(f"| {name} | {rows[0]['steps']} | {cells} | {timing} |")
     failed = [r for r in done if "unseen_error" in r["metrics"]]
     for r in failed:

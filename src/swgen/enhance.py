@@ -151,6 +151,7 @@ def enhance_videos(run: TrainedRun, source: Path, out: Path) -> int:
     for entry in videos:
         try:
             frames, names, durations = read_video(entry, mode)
+            rate = movie_rate(entry) if entry in movies else None  # read with the frames
         except (*UNREADABLE, VideoUnavailable):
             frames = []
         if not frames:
@@ -174,7 +175,7 @@ def enhance_videos(run: TrainedRun, source: Path, out: Path) -> int:
                     picture.save(target / name)
             elif entry in movies:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                write_movie(target, pictures, movie_rate(entry))
+                write_movie(target, pictures, rate)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 pictures[0].save(
