@@ -348,15 +348,21 @@ def describe_device(device: str | None) -> str:
     return device or "auto"
 
 
+def output_name(args: argparse.Namespace) -> str:
+    """The folder under ``--out`` of this table's runs and plots, and the name of its
+    BENCHMARKS.md section: ``quick``, ``full``, ``full-paper``, ``full-1800steps``, ..."""
+    name = "quick" if args.quick else "full"
+    name += "" if args.architecture == "shared" else f"-{args.architecture}"
+    return name + (f"-{args.steps}steps" if args.steps else "")
+
+
 def run_benchmark(args: argparse.Namespace) -> str:
     """Train and evaluate every run (reusing finished ones); return the Markdown report."""
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
     which = 0 if args.quick else 1
     datasets = [d for d in args.datasets if BUDGETS[d][which] > 0]
     budgets = {d: args.steps or BUDGETS[d][which] for d in datasets}
-    suffix = "" if args.architecture == "shared" else f"-{args.architecture}"
-    suffix += f"-{args.steps}steps" if args.steps else ""
-    out = Path(args.out) / (("quick" if args.quick else "full") + suffix)
+    out = Path(args.out) / output_name(args)
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
     jobs = {}
     for data in datasets:

@@ -21,7 +21,8 @@ photo-pairs; ``--only-enhancement`` runs it alone), ``benchmarks/pu_gan.py`` (PU
 Fashion-MNIST table; ``--only-pu`` runs it alone) and ``benchmarks/conditional.py`` (the
 conditional DCGAN's per-class agreement; ``--only-conditional``), then
 replaces what lies between the markers ``<!-- speed -->``, ``<!-- metrics -->``,
-``<!-- quality:full -->`` (or ``quality:quick``), ``<!-- quality:paper -->``,
+``<!-- quality:full -->`` (or ``quality:quick``; ``quality:full-<N>steps`` with ``--steps N``),
+``<!-- quality:paper -->`` (``quality:paper-<N>steps``),
 ``<!-- ablations -->``, ``<!-- options -->``, ``<!-- presets -->``, ``<!-- progressive -->``,
 ``<!-- translation -->``, ``<!-- enhancement -->``, ``<!-- pu-gan -->`` and
 ``<!-- conditional -->`` of
@@ -149,16 +150,17 @@ def main() -> None:
 
     if not args.skip_quality:
         report = quality.run_benchmark(args)
-        report = link_pictures(report, Path(args.out) / ("quick" if args.quick else "full"))
-        marker = "quality:quick" if args.quick else "quality:full"
-        text = record(sections, text, marker, f"Run of {today}. " + report)
+        name = quality.output_name(args)  # a longer --steps budget has a section of its own
+        report = link_pictures(report, Path(args.out) / name)
+        text = record(sections, text, f"quality:{name}", f"Run of {today}. " + report)
 
     if not (args.quick or args.skip_paper):
         paper_args = argparse.Namespace(**{**vars(args), "architecture": "paper"})
         paper_args.datasets = [d for d in args.datasets if d != "gaussians25"]
         report = quality.run_benchmark(paper_args)
-        report = link_pictures(report, Path(args.out) / "full-paper")
-        text = record(sections, text, "quality:paper", f"Run of {today}. " + report)
+        report = link_pictures(report, Path(args.out) / quality.output_name(paper_args))
+        marker = "quality:paper" + (f"-{args.steps}steps" if args.steps else "")
+        text = record(sections, text, marker, f"Run of {today}. " + report)
 
     if not (args.quick or args.skip_options):
         table = options.run_options(Path(args.out), list(options.GROUPS), [0], args.jobs)
