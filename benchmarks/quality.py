@@ -133,7 +133,7 @@ def run_one(job: dict) -> dict:
         *([f"train.device={job['device']}"] if job.get("device") else []),
     ]
     evaluated = folder / "eval.json"
-    if evaluated.is_file() and json.loads(evaluated.read_text())["step"] != steps:
+    if evaluated.is_file() and not evaluated_at(folder, steps):
         evaluated.unlink()  # a run of another budget: train on (or resume) to this one
     if not evaluated.is_file():
         if folder.is_dir() and not (folder / "checkpoints" / "last.pt").is_file():
