@@ -39,6 +39,39 @@ def test_dataset_preset_applies_under_user_values():
     assert overridden.train.steps == 5
 
 
+@pytest.mark.parametrize("toy", ["gaussians8", "gaussians25", "swissroll"])
+def test_wgan_gp_toy_preset_is_the_official_toy_code(toy):
+    """gan_toy.py of WGAN-GP: lambda 0.1 and Adam betas (0.5, 0.9) on the toy sets; Algorithm 1's
+    lambda 10 and betas (0, 0.9) stay the defaults on images."""
+    toy = resolve(flags={"model.name": "wgan-gp", "data.name": toy})
+    assert toy.model.gp_weight == 0.1 and tuple(toy.model.betas) == (0.5, 0.9)
+    images = resolve(flags={"model.name": "wgan-gp", "data.name": "digits"})
+    assert images.model.gp_weight == 10.0 and tuple(images.model.betas) == (0.0, 0.9)
+    overridden = resolve(
+        overrides=["model.gp_weight=10"],
+        flags={"model.name": "wgan-gp", "data.name": "gaussians25"},
+    )
+    assert overridden.model.gp_weight == 10.0
+
+
+@pytest.mark.parametrize(
+    ("model", "toy"),
+    [
+        ("swgan", "gaussians25"),
+        ("wgan-gp", "gaussians8"),
+        ("wgan-gp", "gaussians25"),
+        ("wgan-gp", "swissroll"),
+    ],
+)
+def test_model_toy_presets_keep_the_dataset_budget(model, toy):
+    """A model's own toy preset replaces the dataset's: it must repeat its budget and networks,
+    so that the toy tables compare every model on the same footing."""
+    shared = resolve(flags={"model.name": "gan", "data.name": toy})
+    own = resolve(flags={"model.name": model, "data.name": toy})
+    assert own.train == shared.train
+    assert (own.model.width, own.model.latent_dim) == (shared.model.width, shared.model.latent_dim)
+
+
 def test_saved_config_round_trips(tmp_path):
     config = resolve(overrides=["train.steps=9", "model.name=wgan"])
     config.save(tmp_path / "config.yaml")
@@ -146,5 +179,6 @@ def test_swgen_config_lists_every_key(capsys):
     assert "train.checkpoint_every: 500  # replace checkpoints/last.pt every N steps" in "\n".join(
         lines
     )
-    assert any(line.startswith("model.gp_weight: 10.0  # lambda") for line in lines)
+    # the toy preset (gan_toy.py's lambda), not Algorithm 1's 10
+    assert any(line.startswith("model.gp_weight: 0.1  # lambda") for line in lines)
     assert any(line.startswith("train.batch_size: 256") for line in lines)  # the preset's value

@@ -5,7 +5,11 @@
 * generator: minimise ``-E D(G(z))``.
 
 Defaults are the paper's: Adam lr 1e-4, betas (0, 0.9), lambda = 10, n_critic = 5, and a critic
-without batch norm (layer norm instead), since the penalty is taken per sample.
+without batch norm (layer norm instead), since the penalty is taken per sample. On the toy sets
+the shipped presets (``configs/wgan-gp/<toy>.yaml``) take the official toy code's settings
+(gan_toy.py: lambda = 0.1, betas (0.5, 0.9)): with Algorithm 1's the generator on 2-D noise
+drifts off the 25-Gaussian grid as a thin curve (3 modes after 6000 steps, one seed), with the
+toy code's it covers 19 modes by step 1500 (BENCHMARKS.md).
 
 ``model.loss`` keeps the penalty under another adversarial loss (hinge + GP, ...);
 ``model.pu_prior`` gives PU-WGAN-GP, the positive-unlabeled objective on the Wasserstein
