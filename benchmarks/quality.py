@@ -121,13 +121,16 @@ def run_one(job: dict) -> dict:
     torch.set_num_threads(job["threads"])
     folder = Path(job["folder"])
     steps, data = job["steps"], job["data"]
+    curve_every = max(1, steps // job.get("curve_points", CURVE_POINTS))
     overrides = [
         f"train.steps={steps}",
         "train.progress=false",
         f"train.sample_every={steps}",
-        f"train.checkpoint_every={steps}",
+        # a checkpoint at every curve point: a long CPU run stopped with its session resumes
+        # from there on the next call instead of from its start
+        f"train.checkpoint_every={curve_every}",
         f"train.log_every={max(1, steps // 10)}",
-        f"train.eval_every={max(1, steps // job.get('curve_points', CURVE_POINTS))}",
+        f"train.eval_every={curve_every}",
         f"train.eval_samples={CURVE_SAMPLES[data]}",
         *job["data_overrides"],
         *([f"train.device={job['device']}"] if job.get("device") else []),
