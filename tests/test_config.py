@@ -43,8 +43,8 @@ def test_dataset_preset_applies_under_user_values():
 def test_wgan_gp_toy_preset_is_the_official_toy_code(toy):
     """gan_toy.py of WGAN-GP: lambda 0.1 and Adam betas (0.5, 0.9) on the toy sets; Algorithm 1's
     lambda 10 and betas (0, 0.9) stay the defaults on images."""
-    toy = resolve(flags={"model.name": "wgan-gp", "data.name": toy})
-    assert toy.model.gp_weight == 0.1 and tuple(toy.model.betas) == (0.5, 0.9)
+    config = resolve(flags={"model.name": "wgan-gp", "data.name": toy})
+    assert config.model.gp_weight == 0.1 and tuple(config.model.betas) == (0.5, 0.9)
     images = resolve(flags={"model.name": "wgan-gp", "data.name": "digits"})
     assert images.model.gp_weight == 10.0 and tuple(images.model.betas) == (0.0, 0.9)
     overridden = resolve(

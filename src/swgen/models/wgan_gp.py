@@ -8,8 +8,8 @@ Defaults are the paper's: Adam lr 1e-4, betas (0, 0.9), lambda = 10, n_critic = 
 without batch norm (layer norm instead), since the penalty is taken per sample. On the toy sets
 the shipped presets (``configs/wgan-gp/<toy>.yaml``) take the official toy code's settings
 (gan_toy.py: lambda = 0.1, betas (0.5, 0.9)): with Algorithm 1's the generator on 2-D noise
-drifts off the 25-Gaussian grid as a thin curve (3 modes after 6000 steps, one seed), with the
-toy code's it covers 19 modes by step 1500 (BENCHMARKS.md).
+drifts off the 25-Gaussian grid as a thin curve (3 ± 3.6 modes at 1500 steps), with the toy
+code's it covers 22 ± 2 at 1500 steps and 23.7 ± 0.6 at 6000 (3 seeds; BENCHMARKS.md).
 
 ``model.loss`` keeps the penalty under another adversarial loss (hinge + GP, ...);
 ``model.pu_prior`` gives PU-WGAN-GP, the positive-unlabeled objective on the Wasserstein
