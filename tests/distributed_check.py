@@ -34,8 +34,7 @@ def main() -> None:
     if trainer.is_main:
         same = all(torch.equal(gathered[0], other) for other in gathered[1:])
         (RunFolder(out).root / "ranks.txt").write_text(f"{dist.get_world_size()} {same}\n")
-    # left to interpreter shutdown, gloo's threads can abort a rank after the check has passed
-    dist.destroy_process_group()
+    trainer.close()
 
 
 if __name__ == "__main__":

@@ -64,8 +64,8 @@ def test_wgan_gp_toy_preset_is_the_official_toy_code(toy):
     ],
 )
 def test_model_toy_presets_keep_the_dataset_budget(model, toy):
-    """A model's own toy preset replaces the dataset's: it must repeat its budget and networks,
-    so that the toy tables compare every model on the same footing."""
+    """A model's own toy preset is layered over the dataset's: the budget and networks it does
+    not name stay the dataset's, so that the toy tables compare every model on the same footing."""
     shared = resolve(flags={"model.name": "gan", "data.name": toy})
     own = resolve(flags={"model.name": model, "data.name": toy})
     assert own.train == shared.train

@@ -68,9 +68,7 @@ def _train(args: argparse.Namespace) -> None:
             folder = RunFolder.new(config.model_name, config.data.name)
         trainer = Trainer(config, folder, metric_hooks=[training_metrics])
     summary = trainer.fit()
-    # tear the process group down before exit: left to interpreter shutdown, gloo's threads can
-    # abort a rank ("terminate called without an active exception") after a finished run
-    trainer.accelerator.end_training()
+    trainer.close()
     if trainer.is_main:
         losses = ", ".join(f"{k}={v:.4g}" for k, v in summary.items() if k.startswith("loss_"))
         print(

@@ -4,8 +4,9 @@ Layers of a resolved config, later ones winning:
 
 1. the dataclass defaults (the model's ``Config`` carries its paper's defaults),
 2. the preset shipped for the dataset, ``swgen/configs/<dataset>.yaml`` (budgets that fit it),
-   or, when a model has its own for that dataset, ``swgen/configs/<model>/<dataset>.yaml``
-   instead (progressive growing's schedule is counted in images, not in steps),
+   with, when a model has its own for that dataset, ``swgen/configs/<model>/<dataset>.yaml``
+   layered over it key by key (the settings in which that model departs: progressive growing's
+   schedule counted in images, WGAN-GP's toy-code penalty, the main job's budget),
 3. the user's ``--config file.yaml``,
 4. command-line flags (``--model``, ``--data``, ``--seed``, ``--device``) and dotted overrides
    such as ``train.steps=2000`` or ``model.lambda1=10``.
@@ -154,18 +155,22 @@ def _unknown(what: str, name: Any, choices: typing.Iterable[str]) -> str:
 
 
 def _preset(dataset: str, model: str = DEFAULT_MODEL) -> dict[str, Any]:
-    """The budget shipped for a dataset: ``configs/<model>/<dataset>.yaml`` if the model has one,
-    else ``configs/<dataset>.yaml``, else nothing."""
+    """The budget shipped for a dataset: ``configs/<dataset>.yaml`` with the model's own
+    ``configs/<model>/<dataset>.yaml`` layered over it, key by key (a model preset names only the
+    settings in which the model departs from the dataset's budget); nothing if neither exists."""
     if not re.fullmatch(r"[\w-]+", dataset) or not re.fullmatch(r"[\w-]+", model):
         return {}  # a path or odd text: no preset of that name
     configs = resources.files("swgen") / "configs"
+    preset: dict[str, dict[str, Any]] = {}
     for resource in (
-        configs / model.lower() / f"{dataset.lower()}.yaml",
         configs / f"{dataset.lower()}.yaml",
+        configs / model.lower() / f"{dataset.lower()}.yaml",
     ):
         if resource.is_file():
-            return yaml.safe_load(resource.read_text()) or {}
-    return {}
+            layer = yaml.safe_load(resource.read_text()) or {}
+            for section, values in layer.items():
+                preset.setdefault(section, {}).update(values or {})
+    return preset
 
 
 def _preset_for(dataset: str, model: str) -> dict[str, Any]:

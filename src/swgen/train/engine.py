@@ -243,6 +243,13 @@ class Trainer:
                 self.writer.close()
         return summary
 
+    def close(self) -> None:
+        """End the run's distributed state (the process group of a multi-process run; a no-op in
+        one process). Call once, after ``fit()`` and whatever still talks to the other ranks: left
+        to interpreter shutdown, gloo's threads can abort a rank ("terminate called without an
+        active exception") after a finished run."""
+        self.accelerator.end_training()
+
     def _open_folder(self) -> None:
         """Rank 0: create the folder, clear what kills left behind, save the config."""
         self.folder.create()
