@@ -11,7 +11,10 @@
    ``train_step`` on the same pre-built batches (no data loading, EMA, logging, checkpoints or
    sample grids), per step, with the fixed cost of one sample grid and one checkpoint apart;
    and, within each engine run, the time outside ``train_step`` against the time inside it
-   (immune to the run-to-run noise of a shared machine).
+   (immune to the run-to-run noise of a shared machine);
+4. one generator step of SWGAN, WGAN-GP, CT-GAN and SWG each on its paper's own networks
+   (``model.architecture=paper``, digits, the settings of the quality table's paper runs), on one
+   thread as those runs had: the exchange rate between their step counts at equal CPU time.
 
 Each timing is the median of several repeats after a warm-up; the contenders of a row are timed
 round-robin in the same process (one call of each per round), and bare-loop and engine runs
@@ -252,6 +255,59 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
     return rows
 
 
+PAPER_STEP_MODELS = ("swgan", "wgan-gp", "ctgan", "swg")
+
+
+def paper_step_rows(device: torch.device, quick: bool, sync: Callable[[], None]) -> list[dict]:
+    """Median seconds of one ``train_step`` of each model on its paper's networks, round-robin.
+
+    Digits at the digits preset's width, each model with the overrides the quality table's paper
+    runs use (``quality.PAPER_SETTINGS``: SWGAN's official n_critic 4 at Adam 3e-4), one thread.
+    """
+    from quality import PAPER_SETTINGS
+
+    from swgen.config import resolve
+    from swgen.data import build_dataset
+    from swgen.train.engine import build_model
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        steps = {}
+        for model_name in PAPER_STEP_MODELS:
+            config = resolve(
+                overrides=[
+                    f"model.name={model_name}",
+                    "data.name=digits",
+                    "model.architecture=paper",
+                    f"train.device={device.type}",
+                    *PAPER_SETTINGS.get((model_name, "digits"), []),
+                ]
+            )
+            data = build_dataset(config.data)
+            model = build_model(config, data, device)
+            per_step = model.batches_per_step
+            batch = Batch.cat(
+                [data.batch(i, config.train.batch_size, 0) for i in range(per_step)]
+            ).to(device)
+            counter = iter(range(10**9))
+            steps[model_name] = lambda m=model, b=batch, c=counter: m.train_step(b, next(c))
+        seconds = interleaved_medians(steps, 1 if quick else 5, sync)
+    finally:
+        torch.set_num_threads(threads)
+    rows = []
+    for model_name, median in seconds.items():
+        rows.append(
+            {"model": model_name, "step_s": median, "over_wgan_gp": median / seconds["wgan-gp"]}
+        )
+        print(
+            f"paper networks, {model_name:>8}: {median * 1e3:8.1f} ms per generator step "
+            f"({median / seconds['wgan-gp']:.2f} x WGAN-GP's)",
+            flush=True,
+        )
+    return rows
+
+
 def render(results: dict) -> str:
     """Markdown tables of a ``speed.json``: what ``benchmarks/run.py`` puts in BENCHMARKS.md."""
     machine = results["machine"]
@@ -294,6 +350,19 @@ def render(results: dict) -> str:
             f"({row['steps']} steps) |"
         )
     lines += ["", "SWGAN step / WGAN-GP step (bare loops): " + ", ".join(ratios) + "."]
+    if results.get("paper_steps"):
+        lines += [
+            "",
+            f"Each model on its paper's own networks (digits, width 16, one thread; measured "
+            f"{results.get('paper_steps_date', results.get('date', 'with the rows above'))}):",
+            "",
+            "| model | ms per generator step | / WGAN-GP's |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {row['model']} | {row['step_s'] * 1e3:.0f} | {row['over_wgan_gp']:.2f} |"
+            for row in results["paper_steps"]
+        ]
     return "\n".join(lines)
 
 
@@ -312,6 +381,7 @@ def measure(device: torch.device, quick: bool) -> dict:
         "machine": machine,
         "sliced": sliced_rows(device, quick, sync),
         "training": training_rows(device, quick),
+        "paper_steps": paper_step_rows(device, quick, sync),
     }
 
 
@@ -320,9 +390,21 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default="benchmarks/results/speed.json")
+    parser.add_argument(
+        "--paper-steps-only",
+        action="store_true",
+        help="measure only the paper networks' step costs (4.) and replace them in --out",
+    )
     args = parser.parse_args()
-    results = measure(torch.device(args.device), args.quick)
+    device = torch.device(args.device)
     out = Path(args.out)
+    if args.paper_steps_only:
+        sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+        results = json.loads(out.read_text()) if out.is_file() else {}
+        results["paper_steps"] = paper_step_rows(device, args.quick, sync)
+        results["paper_steps_date"] = time.strftime("%Y-%m-%d")
+    else:
+        results = measure(device, args.quick)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
     print(render(results))
