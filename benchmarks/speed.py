@@ -349,7 +349,11 @@ def render(results: dict) -> str:
             f"{row.get('fixed_s', float('nan')):.2f} | {100 * window:+.1f}% "
             f"({row['steps']} steps) |"
         )
-    lines += ["", "SWGAN step / WGAN-GP step (bare loops): " + ", ".join(ratios) + "."]
+    lines += [
+        "",
+        "SWGAN step / WGAN-GP step (bare loops, each model at its own preset for the data set: "
+        "SWGAN 1 critic update per generator step, WGAN-GP 5): " + ", ".join(ratios) + ".",
+    ]
     if results.get("paper_steps"):
         lines += [
             "",
