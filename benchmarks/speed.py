@@ -409,7 +409,9 @@ def main() -> None:
     if args.paper_steps_only:
         sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
         if not out.is_file():
-            parser.error(f"--paper-steps-only updates {out}, which does not exist: run a full speed.py")
+            parser.error(
+                f"--paper-steps-only updates {out}, which does not exist: run a full speed.py first"
+            )
         results = json.loads(out.read_text())
         results["paper_steps"] = paper_step_rows(device, args.quick, sync)
         results["paper_steps_date"] = time.strftime("%Y-%m-%d")
