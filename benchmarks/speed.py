@@ -30,6 +30,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from itertools import count
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,18 @@ def interleaved_medians(
             sync()
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in times.items()}
+
+
+def device_sync(device: torch.device) -> Callable[[], None]:
+    """What waits for the device's queued work before a clock is read (nothing on a CPU)."""
+    return torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+
+
+def step_batch(data, config, per_step: int, step: int, device: torch.device) -> Batch:
+    """The real rows of training step ``step``: ``per_step`` consecutive batches, one per critic
+    update, as the engine hands them to ``train_step``."""
+    rows = [data.batch(step * per_step + i, config.train.batch_size, 0) for i in range(per_step)]
+    return Batch.cat(rows).to(device)
 
 
 def sliced_rows(device: torch.device, quick: bool, sync: Callable[[], None]) -> list[dict]:
@@ -200,15 +213,7 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
             config = resolve(overrides=overrides)
             data = build_dataset(config.data)
             per_step = build_model(config, data, device).batches_per_step
-            batches = [
-                Batch.cat(
-                    [
-                        data.batch(s * per_step + i, config.train.batch_size, 0)
-                        for i in range(per_step)
-                    ]
-                ).to(device)
-                for s in range(steps + 1)
-            ]
+            batches = [step_batch(data, config, per_step, s, device) for s in range(steps + 1)]
 
             bare_runs, engine_runs = [], []
             for _ in range(repeats):  # alternated, so that drift in machine speed hits both
@@ -290,12 +295,9 @@ def paper_step_rows(device: torch.device, quick: bool, sync: Callable[[], None])
             )
             data = build_dataset(config.data)
             model = build_model(config, data, device)
-            per_step = model.batches_per_step
-            batch = Batch.cat(
-                [data.batch(i, config.train.batch_size, 0) for i in range(per_step)]
-            ).to(device)
-            counter = iter(range(10**9))
-            steps[model_name] = lambda m=model, b=batch, c=counter: m.train_step(b, next(c))
+            batch = step_batch(data, config, model.batches_per_step, 0, device)
+            step_numbers = count()
+            steps[model_name] = lambda m=model, b=batch, c=step_numbers: m.train_step(b, next(c))
         seconds = interleaved_medians(steps, 1 if quick else 5, sync)
     finally:
         torch.set_num_threads(threads)
@@ -375,7 +377,7 @@ def render(results: dict) -> str:
 
 
 def measure(device: torch.device, quick: bool) -> dict:
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    sync = device_sync(device)
     machine = {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
@@ -407,13 +409,12 @@ def main() -> None:
     device = torch.device(args.device)
     out = Path(args.out)
     if args.paper_steps_only:
-        sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
         if not out.is_file():
             parser.error(
                 f"--paper-steps-only updates {out}, which does not exist: run a full speed.py first"
             )
         results = json.loads(out.read_text())
-        results["paper_steps"] = paper_step_rows(device, args.quick, sync)
+        results["paper_steps"] = paper_step_rows(device, args.quick, device_sync(device))
         results["paper_steps_date"] = time.strftime("%Y-%m-%d")
     else:
         results = measure(device, args.quick)
