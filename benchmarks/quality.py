@@ -350,6 +350,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "footing) or 'paper' (each model on its paper's own networks); results go to "
         "<out>/<full|quick>[-paper]/",
     )
+    parser.add_argument(
+        "--trained-on",
+        metavar="MACHINE",
+        help="where the runs were trained, for the report's header when it is rendered on "
+        "another machine (--cached-only; e.g. 'one H100, 5 threads per run'); default: this "
+        "machine's device and threads per run",
+    )
 
 
 def describe_device(device: str | None) -> str:
@@ -410,8 +417,12 @@ def run_benchmark(args: argparse.Namespace) -> str:
         + "; metrics on "
         + ", ".join(f"{d} {EVAL_SAMPLES[d][which]}" for d in datasets)
         + f" generated samples. Networks: model.architecture={args.architecture}."
-        + f" Device: {describe_device(getattr(args, 'device', None))}."
-        + f" {args.jobs} run(s) side by side, {threads} thread(s) each; "
+        + (
+            f" Trained on {args.trained_on}, {args.jobs} run(s) side by side; "
+            if getattr(args, "trained_on", None)
+            else f" Device: {describe_device(getattr(args, 'device', None))}."
+            + f" {args.jobs} run(s) side by side, {threads} thread(s) each; "
+        )
         + "'train s' is the time spent in training steps."
         + (
             f" FID Inception: {args.inception} samples, seed {seeds[0]} only."

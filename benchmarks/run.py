@@ -22,7 +22,8 @@ Fashion-MNIST table; ``--only-pu`` runs it alone) and ``benchmarks/conditional.p
 conditional DCGAN's per-class agreement; ``--only-conditional``), then
 replaces what lies between the markers ``<!-- speed -->``, ``<!-- metrics -->``,
 ``<!-- quality:full -->`` (or ``quality:quick``; ``quality:full-<N>steps`` with ``--steps N``),
-``<!-- quality:paper -->`` (``quality:paper-<N>steps``),
+``<!-- quality:paper -->`` (``quality:paper-<N>steps``; runs under another ``--out`` folder F:
+``quality:F/...``),
 ``<!-- ablations -->``, ``<!-- options -->``, ``<!-- presets -->``, ``<!-- progressive -->``,
 ``<!-- translation -->``, ``<!-- enhancement -->``, ``<!-- pu-gan -->`` and
 ``<!-- conditional -->`` of
@@ -78,6 +79,15 @@ def link_pictures(report: str, folder: Path) -> str:
     """Point the report's ``![name](file.png)`` links at ``folder``, relative to BENCHMARKS.md."""
     base = folder.resolve().relative_to(BENCHMARKS.parent).as_posix()
     return re.sub(r"!\[([^\]]*)\]\(([^)/]+)\)", rf"![\1]({base}/\2)", report)
+
+
+def quality_marker(args: argparse.Namespace, name: str) -> str:
+    """The BENCHMARKS.md section of a quality table: ``quality:<name>``, or, for runs kept under
+    another ``--out`` (a lent GPU's runs, say), ``quality:<that folder>/<name>``, so that they
+    never replace the table of the default folder's runs."""
+    default = (HERE / "results").resolve()
+    prefix = "" if Path(args.out).resolve() == default else f"{Path(args.out).name}/"
+    return f"quality:{prefix}{name}"
 
 
 def main() -> None:
@@ -152,15 +162,15 @@ def main() -> None:
         report = quality.run_benchmark(args)
         name = quality.output_name(args)  # a longer --steps budget has a section of its own
         report = link_pictures(report, Path(args.out) / name)
-        text = record(sections, text, f"quality:{name}", f"Run of {today}. " + report)
+        text = record(sections, text, quality_marker(args, name), f"Run of {today}. " + report)
 
     if not (args.quick or args.skip_paper):
         paper_args = argparse.Namespace(**{**vars(args), "architecture": "paper"})
         paper_args.datasets = [d for d in args.datasets if d != "gaussians25"]
         report = quality.run_benchmark(paper_args)
         report = link_pictures(report, Path(args.out) / quality.output_name(paper_args))
-        marker = "quality:paper" + (f"-{args.steps}steps" if args.steps else "")
-        text = record(sections, text, marker, f"Run of {today}. " + report)
+        name = "paper" + (f"-{args.steps}steps" if args.steps else "")
+        text = record(sections, text, quality_marker(args, name), f"Run of {today}. " + report)
 
     if not (args.quick or args.skip_options):
         table = options.run_options(Path(args.out), list(options.GROUPS), [0], args.jobs)
