@@ -351,6 +351,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "<out>/<full|quick>[-paper]/",
     )
     parser.add_argument(
+        "--set",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="config overrides for every run, after the paper settings (e.g. a model's official "
+        "learning-rate schedule); needs --tag, so that these runs never mix with the plain ones",
+    )
+    parser.add_argument(
+        "--tag",
+        help="suffix of the runs' folder and of the BENCHMARKS.md section: "
+        "<out>/<full|quick>[-paper][-<N>steps]-<tag>/",
+    )
+    parser.add_argument(
         "--trained-on",
         metavar="MACHINE",
         help="where the runs were trained, for the report's header when it is rendered on "
@@ -369,10 +382,14 @@ def describe_device(device: str | None) -> str:
 
 def output_name(args: argparse.Namespace) -> str:
     """The folder under ``--out`` of this table's runs and plots, and the name of its
-    BENCHMARKS.md section: ``quick``, ``full``, ``full-paper``, ``full-1800steps``, ..."""
+    BENCHMARKS.md section: ``quick``, ``full``, ``full-paper``, ``full-1800steps``,
+    ``full-paper-10000steps-wae-schedule``, ..."""
+    if getattr(args, "set", None) and not getattr(args, "tag", None):
+        raise SystemExit("--set changes every run: name these runs with --tag NAME")
     name = "quick" if args.quick else "full"
     name += "" if args.architecture == "shared" else f"-{args.architecture}"
-    return name + (f"-{args.steps}steps" if args.steps else "")
+    name += f"-{args.steps}steps" if args.steps else ""
+    return name + (f"-{slug(args.tag)}" if getattr(args, "tag", None) else "")
 
 
 def run_benchmark(args: argparse.Namespace) -> str:
@@ -403,6 +420,7 @@ def run_benchmark(args: argparse.Namespace) -> str:
                         *PAPER_SETTINGS.get((model, data), []),
                         *extra,
                         f"model.architecture={args.architecture}",
+                        *getattr(args, "set", []),
                     ],
                     "inception_n": args.inception
                     if data == "fashion-mnist" and seed == seeds[0]
@@ -417,6 +435,7 @@ def run_benchmark(args: argparse.Namespace) -> str:
         + "; metrics on "
         + ", ".join(f"{d} {EVAL_SAMPLES[d][which]}" for d in datasets)
         + f" generated samples. Networks: model.architecture={args.architecture}."
+        + (f" Every run with: {' '.join(args.set)}." if getattr(args, "set", None) else "")
         + (
             f" Trained on {args.trained_on}, {args.jobs} run(s) side by side; "
             if getattr(args, "trained_on", None)

@@ -168,8 +168,9 @@ def main() -> None:
         paper_args = argparse.Namespace(**{**vars(args), "architecture": "paper"})
         paper_args.datasets = [d for d in args.datasets if d != "gaussians25"]
         report = quality.run_benchmark(paper_args)
-        report = link_pictures(report, Path(args.out) / quality.output_name(paper_args))
-        name = "paper" + (f"-{args.steps}steps" if args.steps else "")
+        name = quality.output_name(paper_args)  # full-paper[-<N>steps][-<tag>]
+        report = link_pictures(report, Path(args.out) / name)
+        name = name.removeprefix("full-")
         text = record(sections, text, quality_marker(args, name), f"Run of {today}. " + report)
 
     if not (args.quick or args.skip_options):

@@ -25,6 +25,26 @@ def test_linear_factor_by_hand():
     ]
 
 
+def test_step_factor_by_hand():
+    # the WAE code's MNIST schedule: 100 epochs, halved at epoch 30, a tenth from epoch 50
+    factors = [learning_rate_factor("step", s, 10, 0.0, (0.3, 0.5), (0.5, 0.1)) for s in range(10)]
+    assert factors == [1, 1, 1, 0.5, 0.5, 0.1, 0.1, 0.1, 0.1, 0.1]
+    # a milestone at 0 changes the rate from the first step
+    assert learning_rate_factor("step", 0, 10, 0.0, (0.0,), (0.2,)) == 0.2
+
+
+def test_step_schedule_reaches_every_optimiser(tmp_path):
+    run = tmp_path / "run"
+    arguments = ["train", "--model", "wae", *POINTS, "--out", str(run), "train.progress=false"]
+    step = ["train.lr_schedule=step", "train.lr_milestones=[0.3,0.5]", "train.lr_factors=[0.5,0.1]"]
+    assert main([*arguments, *step, "train.steps=10", "model.penalty=gan"]) == 0
+    saved = torch.load(run / "checkpoints" / "last.pt", weights_only=False)
+    assert len(saved["optimizers"]) == 2  # autoencoder and latent adversary
+    for state in saved["optimizers"].values():
+        for group in state["param_groups"]:
+            assert group["lr"] == pytest.approx(group["initial_lr"] * 0.1)
+
+
 def test_every_optimiser_follows_the_schedule(tmp_path):
     run = tmp_path / "run"
     arguments = ["train", "--model", "swgan", *POINTS, "--out", str(run), "train.progress=false"]
@@ -37,9 +57,20 @@ def test_every_optimiser_follows_the_schedule(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "override", ["train.lr_schedule=cosine", "train.lr_decay_start=1.0", "train.lr_decay_start=-1"]
+    "override",
+    [
+        "train.lr_schedule=cosine",
+        "train.lr_decay_start=1.0",
+        "train.lr_decay_start=-1",
+        "train.lr_schedule=step",  # no milestones
+        "train.lr_milestones=[0.5]",  # milestones without the step schedule
+        "train.lr_schedule=step train.lr_milestones=[0.5,0.3] train.lr_factors=[0.5,0.1]",
+        "train.lr_schedule=step train.lr_milestones=[0.3,0.5] train.lr_factors=[0.5]",
+        "train.lr_schedule=step train.lr_milestones=[1.5] train.lr_factors=[0.5]",
+        "train.lr_schedule=step train.lr_milestones=[0.5] train.lr_factors=[0]",
+    ],
 )
 def test_bad_schedules_are_one_line_errors(tmp_path, capsys, override):
     arguments = ["train", *POINTS, "--out", str(tmp_path / "run"), "train.progress=false"]
-    assert main([*arguments, "train.steps=2", override]) == 2
+    assert main([*arguments, "train.steps=2", *override.split()]) == 2
     assert "lr_" in capsys.readouterr().err

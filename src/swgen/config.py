@@ -55,8 +55,10 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     mixed_precision: str = "no"  # no | bf16 (through accelerate's autocast)
     ema_decay: float = 0.999  # EMA of the generator's weights, used for samples; 0 turns it off
-    lr_schedule: str = "constant"  # constant | linear: every optimiser's rate decays linearly to 0
+    lr_schedule: str = "constant"  # constant | linear (every rate decays to 0) | step (milestones)
     lr_decay_start: float = 0.0  # share of train.steps after which the linear decay begins
+    lr_milestones: tuple[float, ...] = ()  # step: shares of train.steps where the rate changes
+    lr_factors: tuple[float, ...] = ()  # step: multiplier of every rate from each milestone on
     log_every: int = 50  # write losses to metrics.jsonl and TensorBoard every N steps
     sample_every: int = 500  # save a sample grid every N steps (and at the last step)
     checkpoint_every: int = 500  # replace checkpoints/last.pt every N steps (and at the last)
@@ -362,6 +364,8 @@ RANGES: dict[str, Range] = {
     "seed": SEED_RANGE,
     "ema_decay": FRACTION,
     "lr_decay_start": FRACTION,
+    "lr_milestones": FRACTION,
+    "lr_factors": Range(0, 1e6, low_open=True),
     "log_every": COUNT,
     "sample_every": COUNT,
     "checkpoint_every": COUNT,

@@ -18,6 +18,7 @@ checkpoint as it was, since checkpoints are replaced atomically.
 
 from __future__ import annotations
 
+import itertools
 import math
 import signal
 import threading
@@ -33,7 +34,7 @@ from PIL import Image
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from swgen.config import RunConfig
+from swgen.config import RunConfig, TrainConfig
 from swgen.data import build_dataset
 from swgen.data.base import Batch, DataSource
 from swgen.errors import Interrupted, UserError
@@ -107,23 +108,63 @@ def make_accelerator(config: RunConfig) -> Any:
     return Accelerator(cpu=device == "cpu", mixed_precision=precision)
 
 
-LR_SCHEDULES = ("constant", "linear")
+LR_SCHEDULES = ("constant", "linear", "step")
 
 
-def learning_rate_factor(schedule: str, step: int, steps: int, decay_start: float) -> float:
+def learning_rate_factor(
+    schedule: str,
+    step: int,
+    steps: int,
+    decay_start: float,
+    milestones: tuple[float, ...] = (),
+    factors: tuple[float, ...] = (),
+) -> float:
     """Multiplier of the learning rates at ``step`` of ``steps``.
 
     ``constant``: 1. ``linear``: 1 until ``decay_start * steps``, then linearly down to
     ``1 / (remaining steps)`` at the last step (zero after it), as the linear decay of WGAN-GP's
     CIFAR-10 ResNet code (``decay_start = 0``) and CycleGAN's "constant, then linear to zero"
-    (``decay_start = 0.5`` for 100 + 100 epochs).
+    (``decay_start = 0.5`` for 100 + 100 epochs). ``step``: 1 until the first milestone, then
+    ``factors[i]`` from step ``int(milestones[i] * steps)`` on, as the WAE code's ``manual``
+    schedule for MNIST (100 epochs; the rate halved at epoch 30 and a tenth of the first from
+    epoch 50: milestones (0.3, 0.5), factors (0.5, 0.1)).
     """
     if schedule == "constant":
         return 1.0
+    if schedule == "step":
+        factor = 1.0
+        for milestone, milestone_factor in zip(milestones, factors, strict=True):
+            if step >= int(milestone * steps):
+                factor = milestone_factor
+        return factor
     start = int(decay_start * steps)
     if step < start:
         return 1.0
     return max(0.0, (steps - step) / max(1, steps - start))
+
+
+def check_step_schedule(train: TrainConfig) -> None:
+    """Fail with a one-line error unless ``train.lr_milestones`` and ``train.lr_factors`` make a
+    ``step`` schedule (one factor per increasing milestone), or are unset for another schedule."""
+    milestones, factors = train.lr_milestones, train.lr_factors
+    if train.lr_schedule != "step":
+        if milestones or factors:
+            raise UserError(
+                "train.lr_milestones and train.lr_factors apply to train.lr_schedule=step only; "
+                "set train.lr_schedule=step or drop them"
+            )
+        return
+    if not milestones or len(milestones) != len(factors):
+        raise UserError(
+            "train.lr_schedule=step needs one train.lr_factors entry per train.lr_milestones "
+            f"entry, got {len(milestones)} milestones and {len(factors)} factors; e.g. "
+            "train.lr_milestones=[0.3,0.5] train.lr_factors=[0.5,0.1]"
+        )
+    if any(later <= earlier for earlier, later in itertools.pairwise(milestones)):
+        raise UserError(
+            f"train.lr_milestones must increase, got {list(milestones)}; sort them (and their "
+            "train.lr_factors with them)"
+        )
 
 
 class Trainer:
@@ -158,6 +199,7 @@ class Trainer:
             )
         if not 0 <= train.lr_decay_start < 1:
             raise UserError(f"train.lr_decay_start must be in [0, 1), got {train.lr_decay_start}")
+        check_step_schedule(train)
         for key in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every"):
             if getattr(train, key) < 1:
                 raise UserError(
@@ -359,7 +401,14 @@ class Trainer:
         exactly the rates of an uninterrupted one, and a model never has to know.
         """
         train = self.config.train
-        factor = learning_rate_factor(train.lr_schedule, step, train.steps, train.lr_decay_start)
+        factor = learning_rate_factor(
+            train.lr_schedule,
+            step,
+            train.steps,
+            train.lr_decay_start,
+            train.lr_milestones,
+            train.lr_factors,
+        )
         for optimizer in self.model.optimizers.values():
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
