@@ -1,4 +1,4 @@
-"""Why an auto-encoder's samples are poor: its decoder on its own codes against on the prior's noise.
+"""Why an auto-encoder's samples are poor: its decoder on its own codes, then on the prior's noise.
 
     python benchmarks/autoencoder_codes.py RUN [RUN ...] [--n 2000] [--seed 0]
 
