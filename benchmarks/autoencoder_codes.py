@@ -85,7 +85,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    results = {run.name: measure(run, args.n, args.seed) for run in args.runs}
+    results = {
+        f"{run.parent.parent.name}/{run.name}": measure(run, args.n, args.seed) for run in args.runs
+    }
     print(render(results))
 
 
