@@ -14,6 +14,9 @@ or recomputed; runs already evaluated are reused, so an interrupted benchmark re
 Plots (PNG, beside the table): ``samples_<data>.png``, the last sample grid of every model
 (seed 0), and ``curves_<data>.png``, the metrics logged during training against training time.
 
+``--set KEY=VALUE ... --tag NAME`` runs every model with extra settings (a model's official
+learning-rate schedule, say) into a table of its own, ``<out>/full[-paper][-<N>steps]-<NAME>``.
+
 ``--jobs N`` trains N runs side by side, each on cpu_count / N threads (numbers then match a
 run on that many threads). ``--quick`` (one seed, small budgets, no Fashion-MNIST) finishes in
 about 10 minutes on 2 cores; its numbers show that the pipeline works, not which model is best.
