@@ -38,7 +38,7 @@ def test_step_schedule_reaches_every_optimiser(tmp_path):
     arguments = ["train", "--model", "wae", *POINTS, "--out", str(run), "train.progress=false"]
     step = ["train.lr_schedule=step", "train.lr_milestones=[0.3,0.5]", "train.lr_factors=[0.5,0.1]"]
     assert main([*arguments, *step, "train.steps=10", "model.penalty=gan"]) == 0
-    saved = torch.load(run / "checkpoints" / "last.pt", weights_only=False)
+    saved = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
     assert len(saved["optimizers"]) == 2  # autoencoder and latent adversary
     for state in saved["optimizers"].values():
         for group in state["param_groups"]:
@@ -49,7 +49,7 @@ def test_every_optimiser_follows_the_schedule(tmp_path):
     run = tmp_path / "run"
     arguments = ["train", "--model", "swgan", *POINTS, "--out", str(run), "train.progress=false"]
     assert main([*arguments, "train.steps=4", "train.lr_schedule=linear"]) == 0
-    saved = torch.load(run / "checkpoints" / "last.pt", weights_only=False)
+    saved = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
     for state in saved["optimizers"].values():
         for group in state["param_groups"]:
             assert group["initial_lr"] == pytest.approx(3e-4)
