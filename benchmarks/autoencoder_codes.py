@@ -2,8 +2,8 @@
 
     python benchmarks/autoencoder_codes.py RUN [RUN ...] [--n 2000] [--seed 0]
 
-For each trained digits run of an auto-encoder (``swae``, ``wae``), the digits-classifier FID of
-the decoder applied to
+For each trained run of an auto-encoder (``swae``, ``wae``), the classifier FID (digits or
+Fashion-MNIST classifier, as ``swgen eval``) of the decoder applied to
 
 - the codes of real digits (SWAE: ``Q(x, z) = S_p,m o ... o S_p,1 o E(x)``, the blocks moving each
   training-sized batch of codes towards a batch of noise ``z``, exactly as in training; WAE:
@@ -26,10 +26,18 @@ import torch
 
 @torch.no_grad()
 def measure(folder: Path, n: int, seed: int) -> dict[str, float]:
+    from swgen.evaluate import CLASSIFIER_FOR
     from swgen.metrics import extract_features, fid, get_feature_extractor
     from swgen.train.checkpoint import load_trained
 
     run = load_trained(folder)
+    classifier = CLASSIFIER_FOR.get(run.config.data.name.lower())
+    if classifier is None or not hasattr(run.model, "encoder"):
+        raise SystemExit(
+            f"{folder}: not an auto-encoder run on a data set with a classifier "
+            f"({run.config.model_name} on {run.config.data.name}); pass swae or wae runs on "
+            f"one of: {', '.join(CLASSIFIER_FOR)}"
+        )
     model = run.model.eval()
     real = run.data.sample(n, seed=seed + 1)
     generator = torch.Generator().manual_seed(seed)
@@ -45,7 +53,7 @@ def measure(folder: Path, n: int, seed: int) -> dict[str, float]:
         seen.append(codes)
     raw_codes, seen_codes = torch.cat(raw), torch.cat(seen)
     noise = torch.randn(n, raw_codes.shape[1], generator=generator)
-    extractor = get_feature_extractor("digits")
+    extractor = get_feature_extractor(classifier)
     distinct = min(n, len(run.data))  # beyond one epoch the real set repeats itself
     real_features = extract_features(extractor, run.data.to_data_space(real[:distinct]))
 
