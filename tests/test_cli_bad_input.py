@@ -288,6 +288,14 @@ CASES = [
     ),
     ("sample label missing", "sample {d}/cond -o {d}/s.npy --label", "expected one argument"),
     ("sample stray override", "sample {d}/run -o {d}/s.npy train.steps=3", "unrecognized"),
+    ("sample truncation 0", "sample {d}/run --truncation 0 -o {d}/s.npy", "positive number"),
+    ("sample truncation nan", "sample {d}/run --truncation nan -o {d}/s.npy", "positive number"),
+    ("sample truncation word", "sample {d}/run --truncation big -o {d}/s.npy", "invalid float"),
+    (
+        "sample truncation translation",
+        "sample {d}/cycle --truncation 1 -o {d}/s.npy",
+        "draws no latent codes",
+    ),
     # --- explore ----------------------------------------------------------------------------
     ("explore missing run", "explore {d}/nope -o {d}/e", "does not exist"),
     ("explore swapped ckpt", "explore {d}/mixed -o {d}/e", "belongs to model 'wgan'"),
@@ -307,6 +315,8 @@ CASES = [
     ("eval random bytes", "eval {d}/random --n 8", "is unreadable"),
     ("eval crafted", "eval {d}/crafted --n 8", "refuses to load it"),
     ("eval no checkpoint", "eval {d}/no-ckpt --n 8", "no checkpoint yet"),
+    ("eval truncation negative", "eval {d}/run --truncation=-1 --n 8", "positive number"),
+    ("eval truncation inf", "eval {d}/run --truncation inf --n 8", "positive number"),
     # --- translation ---------------------------------------------------------------------------
     ("one domain", "train --model cyclegan --data {d}/one-domain", "no 'train/B'"),
     ("domain unreadable", "train --model cyclegan --data {d}/unreadable-domain", "no readable"),

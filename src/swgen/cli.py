@@ -94,12 +94,15 @@ def _sample(args: argparse.Namespace) -> None:
     _check_seed(args.seed)
     run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
     if run.model.maps_data:
+        if args.truncation is not None:
+            run.truncate(args.truncation)  # refuses: translations draw no latent codes
         _sample_translations(run, args, out)
         return
     kind = run.data.info.kind
     if suffix == ".gif" and kind != "video":
         raise UserError(f"'{out}': animated GIFs are for video runs; this run's data are {kind}")
     label = None if args.label is None else run.label_index(args.label)
+    run.truncate(args.truncation)
     samples = run.sample(args.n, seed=args.seed, label=label)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -189,7 +192,7 @@ def _explore(args: argparse.Namespace) -> None:
 
 
 def _eval(args: argparse.Namespace) -> None:
-    from swgen.evaluate import evaluate_run
+    from swgen.evaluate import evaluate_run, evaluation_file_name
 
     _check_seed(args.seed)
     result = evaluate_run(
@@ -200,9 +203,10 @@ def _eval(args: argparse.Namespace) -> None:
         inception=args.inception,
         inception_weights=args.inception_weights,
         inception_n=args.inception_n,
+        truncation=args.truncation,
     )
     print(json.dumps(result["metrics"]))
-    written = Path(args.run) / "eval.json"
+    written = Path(args.run) / evaluation_file_name(args.truncation)
     print(f"swgen: wrote {written} ({result['n']} samples, step {result['step']})")
 
 
@@ -272,6 +276,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--label", help="class to sample, by index or name (runs with model.conditional=true)"
     )
     sample.add_argument("--no-ema", action="store_true", help="use the raw, not averaged, weights")
+    sample.add_argument(
+        "--truncation", type=float, metavar="T",
+        help="draw the latent codes from the prior truncated at T standard deviations (the "
+        "truncation trick: the smaller T, the more typical and the less varied the samples)",
+    )  # fmt: skip
     sample.set_defaults(handler=_sample)
 
     translate = commands.add_parser(
@@ -327,6 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--inception-n", type=int, help="samples for fid_inception (default: --n; slow on a CPU)"
     )
+    evaluate.add_argument(
+        "--truncation", type=float, metavar="T",
+        help="measure samples of the prior truncated at T standard deviations (the truncation "
+        "trick); the metrics go to RUN/eval-truncation-T.json, and eval.json is left as it is",
+    )  # fmt: skip
     evaluate.set_defaults(handler=_eval)
 
     config = commands.add_parser(

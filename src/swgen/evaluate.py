@@ -355,6 +355,11 @@ def stage_note(run: TrainedRun) -> dict[str, Any]:
     return {"stage": stage, "stage_note": note}
 
 
+def evaluation_file_name(truncation: float | None = None) -> str:
+    """``eval.json``, or ``eval-truncation-<t>.json`` for samples of a truncated prior."""
+    return "eval.json" if truncation is None else f"eval-truncation-{truncation:g}.json"
+
+
 def evaluate_run(
     run_dir: str | Path,
     n: int = 5000,
@@ -363,16 +368,23 @@ def evaluate_run(
     inception: bool = False,
     inception_weights: str | None = None,
     inception_n: int | None = None,
+    truncation: float | None = None,
+    write: bool = True,
 ) -> dict[str, Any]:
-    """Compute the metrics of a trained run and write them to ``RUN/eval.json``.
+    """Compute the metrics of a trained run and write them to ``RUN/eval.json`` (``write=False``:
+    only return them, for benchmarks that must leave a run folder as it is).
 
     ``inception_n`` caps the samples of ``fid_inception``/``kid_inception`` (default ``n``).
+    With ``truncation`` t the samples come from the prior truncated at t standard deviations
+    (the truncation trick) and the metrics go to ``RUN/eval-truncation-<t>.json`` instead, so
+    they never stand in for the run's plain evaluation.
     """
     if not 2 <= n <= MAX_SAMPLES:
         raise UserError(f"--n must be between 2 and {MAX_SAMPLES}, got {n}")
     if inception_n is not None and not 2 <= inception_n <= MAX_SAMPLES:
         raise UserError(f"--inception-n must be between 2 and {MAX_SAMPLES}, got {inception_n}")
     run = load_trained(run_dir, device=device)
+    run.truncate(truncation)
     started = time.perf_counter()
     if run.model.maps_data:
         metrics = evaluate_translation(run, n, seed)
@@ -391,10 +403,13 @@ def evaluate_run(
         "seed": seed,
         "weights": "ema" if run.config.train.ema_decay > 0 else "raw",
         **stage_note(run),
+        **({"truncation": truncation} if truncation is not None else {}),
         "metrics": metrics,
         "seconds": round(time.perf_counter() - started, 2),
     }
-    written = Path(run_dir) / "eval.json"
+    if not write:
+        return result
+    written = Path(run_dir) / evaluation_file_name(truncation)
     try:
         atomic_write_bytes(written, json.dumps(result, indent=1).encode())
     except OSError as error:

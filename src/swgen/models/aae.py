@@ -39,6 +39,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from swgen.data.base import Batch, DataInfo
+from swgen.errors import UserError
 from swgen.models.base import GenerativeModel, requires_grad
 from swgen.models.conditioning import one_hot
 from swgen.models.hyperparameters import Norm, check_positive
@@ -127,20 +128,39 @@ class AAE(GenerativeModel):
             components = torch.randint(0, MIXTURE_COMPONENTS, (n,), generator=generator)
         return mixture_prior(components, MIXTURE_COMPONENTS, generator)
 
-    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+    def sample_latent(
+        self, n: int, generator: torch.Generator | None = None, truncation: float | None = None
+    ) -> Tensor:
+        if truncation is not None:
+            self.check_truncation()
+            return super().sample_latent(n, generator, truncation)
         return self.prior_sample(n, generator=generator).to(self.device)
+
+    def check_truncation(self) -> None:
+        """Truncating the prior's tails is defined for the Gaussian prior only."""
+        if self.config.prior != "gaussian":
+            raise UserError(
+                f"--truncation cuts the tails of a Gaussian prior; this run's prior is "
+                f"{self.config.prior!r}: drop --truncation"
+            )
 
     @property
     def samples_by_class(self) -> bool:
         return self.config.supervised_prior or super().samples_by_class
 
     def sample_codes(
-        self, n: int, generator: torch.Generator | None = None, labels: Tensor | None = None
+        self,
+        n: int,
+        generator: torch.Generator | None = None,
+        labels: Tensor | None = None,
+        truncation: float | None = None,
     ) -> Tensor:
         """Prior codes; with the supervised prior, of the labels' components (classes in turn
         when ``None``), so ``--label K`` decodes component K."""
         if not self.config.supervised_prior:
-            return super().sample_codes(n, generator, labels)
+            return super().sample_codes(n, generator, labels, truncation)
+        if truncation is not None:
+            self.check_truncation()
         if labels is None:
             labels = torch.arange(n) % self.data.num_classes
         z = self.prior_sample(n, labels.cpu(), generator).to(self.device)

@@ -9,10 +9,12 @@ so adding a model never means touching the engine:
 * ``train_step(batch, step) -> dict`` of detached scalar tensors to log (``loss_*`` are checked
   for NaN/inf by the engine),
 * ``generate(z)`` and ``sample_latent(n, generator)`` for sampling; the engine and the CLI
-  draw generator inputs through ``sample_codes(n, generator, labels)``, which appends the class
-  of each sample for a conditional model (``model.conditional=true``; see :mod:`swgen.models.
-  conditioning`) and is ``sample_latent`` otherwise; ``grid_labels(n)`` says which class each
-  sample of a grid shows (one row per class; ``None`` when unconditional),
+  draw generator inputs through ``sample_codes(n, generator, labels, truncation)``, which
+  appends the class of each sample for a conditional model (``model.conditional=true``; see
+  :mod:`swgen.models.conditioning`) and is ``sample_latent`` otherwise; ``grid_labels(n)`` says
+  which class each sample of a grid shows (one row per class; ``None`` when unconditional).
+  ``truncation`` (``swgen sample/eval --truncation``) cuts the prior's tails; a model whose
+  prior is not a scaled ``N(0, I)`` overrides ``sample_latent`` and refuses it,
 * ``optimizers``: a name -> optimiser dict, saved in checkpoints,
 * ``ema_modules``: the names of sub-modules whose weights the engine averages (default the
   ``generator``), used for sampling,
@@ -48,6 +50,7 @@ per process.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
@@ -86,6 +89,27 @@ def per_sample_noise(
     if world_size == 1:
         return draw(n, *shape, device=device, dtype=dtype)
     return draw(n * world_size, *shape, device=device, dtype=dtype)[rank::world_size]
+
+
+def truncated_normal(
+    shape: tuple[int, ...], bound: float, generator: torch.Generator | None = None
+) -> Tensor:
+    """Standard normal draws conditioned on ``|z| <= bound`` in every coordinate: the
+    truncation trick (Brock et al. 2019, BigGAN, Sec. 3.1), which trades the variety of a
+    generator's samples for their fidelity by keeping its inputs away from the prior's tails.
+
+    Inverse-CDF sampling, ``z = Phi^-1(Phi(-b) + u (1 - 2 Phi(-b)))`` with ``u ~ U(0, 1)``: one
+    uniform per coordinate whatever the bound (rejection sampling would use a bound-dependent
+    number of draws), in float64 so the tails of large bounds keep their precision."""
+    if not (isinstance(bound, int | float) and math.isfinite(bound) and bound > 0):
+        raise UserError(
+            f"truncation must be a positive number of prior standard deviations (BigGAN uses "
+            f"0.5 to 2), got {bound!r}"
+        )
+    low = torch.special.ndtr(torch.tensor(-float(bound), dtype=torch.float64))
+    uniform = torch.rand(shape, generator=generator, dtype=torch.float64)
+    z = torch.special.ndtri(low + uniform * (1 - 2 * low))
+    return z.clamp(-bound, bound).float()
 
 
 class GenerativeModel(nn.Module):
@@ -162,10 +186,17 @@ class GenerativeModel(nn.Module):
         """What part of the data the model is at now (empty unless it grows, e.g. a resolution)."""
         return {}
 
-    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        """Latent codes of the prior, N(0, I) unless a model says otherwise."""
+    def sample_latent(
+        self, n: int, generator: torch.Generator | None = None, truncation: float | None = None
+    ) -> Tensor:
+        """Latent codes of the prior, N(0, I) unless a model says otherwise; with
+        ``truncation`` t, of the prior truncated to [-t, t] in every coordinate
+        (:func:`truncated_normal`)."""
         device = next(self.parameters()).device
-        z = torch.randn(n, self.latent_dim, generator=generator)
+        if truncation is None:
+            z = torch.randn(n, self.latent_dim, generator=generator)
+        else:
+            z = truncated_normal((n, self.latent_dim), truncation, generator)
         return z.to(device)
 
     # --- conditioning on class labels (the same for every model) -----------------------------
@@ -196,16 +227,21 @@ class GenerativeModel(nn.Module):
         return append_labels(x, labels, self.num_conditions)
 
     def sample_codes(
-        self, n: int, generator: torch.Generator | None = None, labels: Tensor | None = None
+        self,
+        n: int,
+        generator: torch.Generator | None = None,
+        labels: Tensor | None = None,
+        truncation: float | None = None,
     ) -> Tensor:
-        """Inputs of ``generate`` for ``n`` samples: prior codes, conditioned on ``labels``
-        (classes in turn when ``None``) for a conditional model."""
+        """Inputs of ``generate`` for ``n`` samples: prior codes (truncated at ``truncation``
+        prior standard deviations when given), conditioned on ``labels`` (classes in turn when
+        ``None``) for a conditional model."""
         if labels is not None and not self.samples_by_class:
             raise UserError(
                 "this run is unconditional, so it cannot sample a class; drop --label, or train "
                 "with model.conditional=true"
             )
-        z = self.sample_latent(n, generator)
+        z = self.sample_latent(n, generator, truncation)
         return self.condition(z, labels)
 
     @property

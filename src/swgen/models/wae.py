@@ -143,9 +143,12 @@ class WAE(GenerativeModel):
                 self.adversary.parameters(), lr=c.adversary_lr, betas=c.betas
             )
 
-    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        """Codes of the prior ``N(0, sigma_z^2 I)``."""
-        return super().sample_latent(n, generator) * math.sqrt(self.config.prior_variance)
+    def sample_latent(
+        self, n: int, generator: torch.Generator | None = None, truncation: float | None = None
+    ) -> Tensor:
+        """Codes of the prior ``N(0, sigma_z^2 I)`` (truncated at ``truncation`` sigma_z)."""
+        z = super().sample_latent(n, generator, truncation)
+        return z * math.sqrt(self.config.prior_variance)
 
     def add_input_noise(self, real: Tensor) -> Tensor:
         """The official code's ``e_noise = "add_noise"`` encoder (an implicit random encoder):

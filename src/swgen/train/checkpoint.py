@@ -112,6 +112,19 @@ class TrainedRun:
     data: Any
     config: Any
     step: int
+    truncation: float | None = None  # see :meth:`truncate`
+
+    def truncate(self, bound: float | None) -> None:
+        """Draw every later sample from the prior truncated at ``bound`` standard deviations
+        (the truncation trick, :func:`swgen.models.base.truncated_normal`); ``None`` undoes it.
+        Checked here, before anything is written."""
+        if bound is not None:
+            if self.model.maps_data:
+                raise UserError(
+                    "this run maps images to images and draws no latent codes; drop --truncation"
+                )
+            self.model.sample_codes(1, torch.Generator().manual_seed(0), truncation=bound)
+        self.truncation = bound
 
     @torch.no_grad()
     def generate(self, latents: torch.Tensor) -> torch.Tensor:
@@ -126,13 +139,16 @@ class TrainedRun:
     def sample(
         self, n: int, seed: int = 0, batch: int = 500, label: int | None = None
     ) -> torch.Tensor:
-        """``n`` samples in data space; of class ``label`` only, for a conditional run."""
+        """``n`` samples in data space; of class ``label`` only, for a conditional run; from
+        the prior truncated at ``self.truncation`` when that is set."""
         generator = torch.Generator().manual_seed(seed)
         chunks = []
         for start in range(0, n, batch):
             count = min(batch, n - start)
             labels = None if label is None else torch.full((count,), label, dtype=torch.long)
-            codes = self.model.sample_codes(count, generator, labels=labels)
+            codes = self.model.sample_codes(
+                count, generator, labels=labels, truncation=self.truncation
+            )
             chunks.append(self.generate(codes).cpu())
         return torch.cat(chunks)
 
