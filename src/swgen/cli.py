@@ -93,16 +93,14 @@ def _sample(args: argparse.Namespace) -> None:
         raise UserError(f"-n must be between 1 and {MAX_SAMPLES}, got {args.n}")
     _check_seed(args.seed)
     run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
+    run.truncate(args.truncation)  # a translation run refuses a bound: it draws no latent codes
     if run.model.maps_data:
-        if args.truncation is not None:
-            run.truncate(args.truncation)  # refuses: translations draw no latent codes
         _sample_translations(run, args, out)
         return
     kind = run.data.info.kind
     if suffix == ".gif" and kind != "video":
         raise UserError(f"'{out}': animated GIFs are for video runs; this run's data are {kind}")
     label = None if args.label is None else run.label_index(args.label)
-    run.truncate(args.truncation)
     samples = run.sample(args.n, seed=args.seed, label=label)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
