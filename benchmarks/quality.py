@@ -134,7 +134,7 @@ def run_one(job: dict) -> dict:
         f"train.checkpoint_every={curve_every}",
         f"train.log_every={max(1, steps // 10)}",
         f"train.eval_every={curve_every}",
-        f"train.eval_samples={job.get('curve_samples', CURVE_SAMPLES[data])}",
+        f"train.eval_samples={job.get('curve_samples') or CURVE_SAMPLES[data]}",
         *job["data_overrides"],
         *([f"train.device={job['device']}"] if job.get("device") else []),
     ]
@@ -425,7 +425,7 @@ def run_benchmark(args: argparse.Namespace) -> str:
                     "seed": seed,
                     "steps": budgets[data],
                     "curve_points": args.curve_points,
-                    "curve_samples": curve_samples or CURVE_SAMPLES[data],
+                    "curve_samples": curve_samples,
                     "device": getattr(args, "device", None),
                     "n_eval": EVAL_SAMPLES[data][which],
                     "folder": str(out / "runs" / f"{data}-{model}-s{seed}"),
