@@ -308,6 +308,14 @@ def plot_curves(out: Path, results: dict, data: str, seeds: list[int]) -> Path |
     return path
 
 
+def at_least_two(text: str) -> int:
+    """argparse type of --curve-samples: a metric over fewer than two samples is undefined."""
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {value}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int, nargs="+")
@@ -348,7 +356,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--curve-samples",
-        type=int,
+        type=at_least_two,
         help="generated samples per training-time evaluation (default: 1000 on 25 Gaussians, 500 "
         "on images); near FID 5 a 500-sample FID is mostly its own bias, so late curves of long "
         "runs need more to show whether they have flattened",
@@ -404,9 +412,6 @@ def output_name(args: argparse.Namespace) -> str:
 
 def run_benchmark(args: argparse.Namespace) -> str:
     """Train and evaluate every run (reusing finished ones); return the Markdown report."""
-    curve_samples = getattr(args, "curve_samples", None)
-    if curve_samples is not None and curve_samples < 2:
-        raise SystemExit(f"--curve-samples must be at least 2, got {curve_samples}")
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
     which = 0 if args.quick else 1
     datasets = [d for d in args.datasets if BUDGETS[d][which] > 0]
@@ -425,7 +430,7 @@ def run_benchmark(args: argparse.Namespace) -> str:
                     "seed": seed,
                     "steps": budgets[data],
                     "curve_points": args.curve_points,
-                    "curve_samples": curve_samples,
+                    "curve_samples": args.curve_samples,
                     "device": getattr(args, "device", None),
                     "n_eval": EVAL_SAMPLES[data][which],
                     "folder": str(out / "runs" / f"{data}-{model}-s{seed}"),
