@@ -20,7 +20,8 @@ def run(arguments, tmp_path):
         check=False,
         env={**__import__("os").environ, "OMP_NUM_THREADS": "1"},
     )
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    # A rank that dies at exit (gloo's abort) ends stderr; the error that caused it comes first.
+    assert completed.returncode == 0, completed.stderr[:3000] + "\n...\n" + completed.stderr[-3000:]
     return completed
 
 
@@ -73,14 +74,16 @@ def test_two_processes_train_the_one_process_run(tmp_path, model):
     )
 
 
-def test_two_process_cli_run_writes_one_run_folder(tmp_path):
+@pytest.mark.parametrize("device", [["--device", "cpu"], []], ids=["cpu", "auto"])
+def test_two_process_cli_run_writes_one_run_folder(tmp_path, device):
+    """Also with the default device (auto) on a machine without a GPU: the processes form one
+    gloo group, not one run each racing for the same folder."""
     run(
         [
             "-m",
             "swgen.cli",
             "train",
-            "--device",
-            "cpu",
+            *device,
             "--out",
             "ddp",
             "--model",
@@ -103,3 +106,32 @@ def test_two_process_cli_run_writes_one_run_folder(tmp_path):
 
     state = torch.load(tmp_path / "ddp" / "checkpoints" / "last.pt", weights_only=True)
     assert state["world_size"] == 2 and len(state["rng"]) == 2
+
+
+def test_a_launch_the_device_cannot_join_is_refused(monkeypatch):
+    """torchrun started 2 processes but accelerate formed no group (a device without a
+    multi-process backend): one clear error, not two runs writing into one folder."""
+    import accelerate
+
+    from swgen.errors import UserError
+    from swgen.train.engine import make_accelerator
+
+    class Alone:
+        num_processes = 1
+
+        def __init__(self, cpu, mixed_precision):
+            pass
+
+    monkeypatch.setattr(accelerate, "Accelerator", Alone)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    config = resolve_config()
+    with pytest.raises(UserError, match="2 processes were started"):
+        make_accelerator(config)
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    assert isinstance(make_accelerator(config), Alone)
+
+
+def resolve_config():
+    from swgen.config import resolve
+
+    return resolve(overrides=["data.name=gaussians8", "train.device=cpu"])

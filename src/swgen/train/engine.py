@@ -84,7 +84,12 @@ def make_accelerator(config: RunConfig) -> Any:
 
     Multi-process runs are started by ``torchrun --nproc_per_node N``; accelerate reads the
     environment torchrun sets and joins the process group (gloo on the CPU, NCCL on GPUs).
+    accelerate forms a CPU group only when told ``cpu=True``, so ``auto`` on a machine without
+    a GPU asks for it under torchrun: otherwise each process would train a run of its own
+    into the one run folder.
     """
+    import os
+
     from accelerate import Accelerator
 
     device = config.train.device.lower()
@@ -105,7 +110,15 @@ def make_accelerator(config: RunConfig) -> Any:
         raise UserError("device 'mps' is not available here; use --device cpu")
     elif device not in ("auto", "cpu", "mps"):
         raise UserError(f"unknown device {device!r}; use auto, cpu, cuda, cuda:N or mps")
-    return Accelerator(cpu=device == "cpu", mixed_precision=precision)
+    launched = int(os.environ.get("WORLD_SIZE", "1"))
+    cpu = device == "cpu" or (device == "auto" and launched > 1 and not torch.cuda.is_available())
+    accelerator = Accelerator(cpu=cpu, mixed_precision=precision)
+    if accelerator.num_processes != launched:
+        raise UserError(
+            f"{launched} processes were started, but device {device!r} cannot train one run "
+            "across processes; use --device cpu (gloo) or --device cuda (NCCL)"
+        )
+    return accelerator
 
 
 LR_SCHEDULES = ("constant", "linear", "step")
