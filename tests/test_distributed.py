@@ -113,6 +113,7 @@ def test_a_launch_the_device_cannot_join_is_refused(monkeypatch):
     multi-process backend): one clear error, not two runs writing into one folder."""
     import accelerate
 
+    from swgen.config import resolve
     from swgen.errors import UserError
     from swgen.train.engine import make_accelerator
 
@@ -124,14 +125,8 @@ def test_a_launch_the_device_cannot_join_is_refused(monkeypatch):
 
     monkeypatch.setattr(accelerate, "Accelerator", Alone)
     monkeypatch.setenv("WORLD_SIZE", "2")
-    config = resolve_config()
+    config = resolve(overrides=["data.name=gaussians8", "train.device=cpu"])
     with pytest.raises(UserError, match="2 processes were started"):
         make_accelerator(config)
     monkeypatch.setenv("WORLD_SIZE", "1")
     assert isinstance(make_accelerator(config), Alone)
-
-
-def resolve_config():
-    from swgen.config import resolve
-
-    return resolve(overrides=["data.name=gaussians8", "train.device=cpu"])

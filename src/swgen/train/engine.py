@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import signal
 import threading
 import time
@@ -88,8 +89,6 @@ def make_accelerator(config: RunConfig) -> Any:
     a GPU asks for it under torchrun: otherwise each process would train a run of its own
     into the one run folder.
     """
-    import os
-
     from accelerate import Accelerator
 
     device = config.train.device.lower()
