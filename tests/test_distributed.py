@@ -21,7 +21,9 @@ def run(arguments, tmp_path):
         env={**__import__("os").environ, "OMP_NUM_THREADS": "1"},
     )
     # A rank that dies at exit (gloo's abort) ends stderr; the error that caused it comes first.
-    assert completed.returncode == 0, completed.stderr[:3000] + "\n...\n" + completed.stderr[-3000:]
+    stderr = completed.stderr
+    shown = stderr if len(stderr) <= 6000 else stderr[:3000] + "\n...\n" + stderr[-3000:]
+    assert completed.returncode == 0, shown
     return completed
 
 
