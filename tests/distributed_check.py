@@ -9,6 +9,7 @@ import torch.distributed as dist
 
 from swgen.config import resolve
 from swgen.train.engine import Trainer
+from swgen.train.processes import exit_rank
 from swgen.train.run_folder import RunFolder
 
 OVERRIDES = [
@@ -39,3 +40,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    exit_rank(0)

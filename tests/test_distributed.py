@@ -132,3 +132,48 @@ def test_a_launch_the_device_cannot_join_is_refused(monkeypatch):
         make_accelerator(config)
     monkeypatch.setenv("WORLD_SIZE", "1")
     assert isinstance(make_accelerator(config), Alone)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, 1), ("1", 1), ("2", 2), (" 4 ", 4), ("0", 1), ("two", 1)]
+)
+def test_launched_processes_reads_torchruns_world_size(monkeypatch, value, expected):
+    from swgen.train.processes import launched_processes
+
+    if value is None:
+        monkeypatch.delenv("WORLD_SIZE", raising=False)
+    else:
+        monkeypatch.setenv("WORLD_SIZE", value)
+    assert launched_processes() == expected
+
+
+# Marks whether interpreter shutdown ran (atexit handlers run in it, before gloo's threads can
+# abort it); the command's own output must come out flushed either way.
+SHUTDOWN_PROBE = (
+    "import atexit, sys; atexit.register(lambda: print('shutdown ran'));"
+    "from swgen.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+@pytest.mark.parametrize(
+    ("world_size", "arguments", "code"),
+    [("1", ["list"], 0), ("2", ["list"], 0), ("2", ["train", "--model", "nosuch"], 2)],
+)
+def test_a_rank_of_several_ends_without_interpreter_shutdown(world_size, arguments, code):
+    """Under torchrun (WORLD_SIZE > 1) every swgen command ends its process with its exit code
+    and flushed output but skips interpreter shutdown, where gloo's leftover threads can abort
+    a finished rank; alone, the process ends normally."""
+    completed = subprocess.run(
+        [sys.executable, "-c", SHUTDOWN_PROBE, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**__import__("os").environ, "WORLD_SIZE": world_size},
+    )
+    assert completed.returncode == code, completed.stderr
+    assert ("shutdown ran" in completed.stdout) == (world_size == "1")
+    if code == 0:
+        assert "swgan" in completed.stdout  # the listing, flushed before the exit
+    else:
+        assert completed.stderr.startswith("swgen: ") and completed.stderr.count("\n") == 1

@@ -358,6 +358,15 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:  #
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    code = _run_command(argv)
+    from swgen.train.processes import exit_rank, launched_processes
+
+    if launched_processes() > 1:
+        exit_rank(code)  # a torchrun rank: interpreter shutdown could abort it (see exit_rank)
+    return code
+
+
+def _run_command(argv: Sequence[str] | None) -> int:
     warnings.formatwarning = _one_line_warning
     parser = build_parser()
     args = argparse.Namespace(command="")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import signal
 import threading
 import time
@@ -55,6 +54,7 @@ from swgen.train.checkpoint import (
     translate_in_chunks,
 )
 from swgen.train.ema import ExponentialMovingAverage
+from swgen.train.processes import launched_processes
 from swgen.train.run_folder import RunFolder, atomic_torch_save
 
 MetricHook = Callable[["Trainer"], dict[str, float]]
@@ -109,7 +109,7 @@ def make_accelerator(config: RunConfig) -> Any:
         raise UserError("device 'mps' is not available here; use --device cpu")
     elif device not in ("auto", "cpu", "mps"):
         raise UserError(f"unknown device {device!r}; use auto, cpu, cuda, cuda:N or mps")
-    launched = int(os.environ.get("WORLD_SIZE", "1"))
+    launched = launched_processes()
     cpu = device == "cpu" or (device == "auto" and launched > 1 and not torch.cuda.is_available())
     accelerator = Accelerator(cpu=cpu, mixed_precision=precision)
     if accelerator.num_processes != launched:
@@ -299,9 +299,10 @@ class Trainer:
 
     def close(self) -> None:
         """End the run's distributed state (the process group of a multi-process run; a no-op in
-        one process). Call once, after ``fit()`` and whatever still talks to the other ranks: left
-        to interpreter shutdown, gloo's threads can abort a rank ("terminate called without an
-        active exception") after a finished run."""
+        one process). Call once, after ``fit()`` and whatever still talks to the other ranks. A
+        rank of a multi-process run should then end with ``swgen.train.processes.exit_rank``:
+        gloo's threads outlive the group and can abort interpreter shutdown after a finished
+        run."""
         self.accelerator.end_training()
 
     def _open_folder(self) -> None:
