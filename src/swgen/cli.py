@@ -358,6 +358,9 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:  #
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``swgen`` command; returns its exit code. In a rank of a torchrun launch
+    (``WORLD_SIZE`` > 1) it ends the process itself with that code, without interpreter
+    shutdown (see ``exit_rank``), instead of returning."""
     code = _run_command(argv)
     from swgen.train.processes import exit_rank, launched_processes
 
