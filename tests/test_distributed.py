@@ -1,6 +1,7 @@
 """Two CPU processes under torchrun (gloo): one run folder, synchronised weights."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +19,9 @@ def run(arguments, tmp_path):
         timeout=300,
         cwd=tmp_path,
         check=False,
-        env={**__import__("os").environ, "OMP_NUM_THREADS": "1"},
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
-    # A rank that dies at exit (gloo's abort) ends stderr; the error that caused it comes first.
+    # A rank that dies ends stderr with torchrun's report; the error that caused it comes first.
     stderr = completed.stderr
     shown = stderr if len(stderr) <= 6000 else stderr[:3000] + "\n...\n" + stderr[-3000:]
     assert completed.returncode == 0, shown
@@ -169,7 +170,7 @@ def test_a_rank_of_several_ends_without_interpreter_shutdown(world_size, argumen
         text=True,
         timeout=120,
         check=False,
-        env={**__import__("os").environ, "WORLD_SIZE": world_size},
+        env={**os.environ, "WORLD_SIZE": world_size},
     )
     assert completed.returncode == code, completed.stderr
     assert ("shutdown ran" in completed.stdout) == (world_size == "1")

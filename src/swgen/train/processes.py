@@ -13,7 +13,7 @@ from typing import NoReturn
 def launched_processes() -> int:
     """How many processes were started for this run: torchrun's ``WORLD_SIZE``, 1 without it."""
     size = os.environ.get("WORLD_SIZE", "1").strip()
-    return int(size) if size.isdigit() and int(size) > 0 else 1
+    return max(int(size), 1) if size.isdigit() else 1
 
 
 def exit_rank(exit_code: int) -> NoReturn:
