@@ -296,6 +296,13 @@ CASES = [
         "sample {d}/cycle --truncation 1 -o {d}/s.npy",
         "draws no latent codes",
     ),
+    ("sample jacobian keep 0", "sample {d}/run --jacobian-keep 0 -o {d}/s.npy", "in (0, 1]"),
+    ("sample jacobian keep 2", "sample {d}/run --jacobian-keep 2 -o {d}/s.npy", "in (0, 1]"),
+    (
+        "sample jacobian keep translation",
+        "sample {d}/cycle --jacobian-keep 0.5 -o {d}/s.npy",
+        "drop --jacobian-keep",
+    ),
     # --- explore ----------------------------------------------------------------------------
     ("explore missing run", "explore {d}/nope -o {d}/e", "does not exist"),
     ("explore swapped ckpt", "explore {d}/mixed -o {d}/e", "belongs to model 'wgan'"),
@@ -317,6 +324,7 @@ CASES = [
     ("eval no checkpoint", "eval {d}/no-ckpt --n 8", "no checkpoint yet"),
     ("eval truncation negative", "eval {d}/run --truncation=-1 --n 8", "positive number"),
     ("eval truncation inf", "eval {d}/run --truncation inf --n 8", "positive number"),
+    ("eval jacobian keep nan", "eval {d}/run --jacobian-keep nan --n 8", "in (0, 1]"),
     # --- translation ---------------------------------------------------------------------------
     ("one domain", "train --model cyclegan --data {d}/one-domain", "no 'train/B'"),
     ("domain unreadable", "train --model cyclegan --data {d}/unreadable-domain", "no readable"),

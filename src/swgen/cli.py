@@ -94,6 +94,7 @@ def _sample(args: argparse.Namespace) -> None:
     _check_seed(args.seed)
     run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
     run.truncate(args.truncation)  # a translation run refuses a bound: it draws no latent codes
+    run.keep_low_jacobian(args.jacobian_keep)
     if run.model.maps_data:
         _sample_translations(run, args, out)
         return
@@ -202,9 +203,10 @@ def _eval(args: argparse.Namespace) -> None:
         inception_weights=args.inception_weights,
         inception_n=args.inception_n,
         truncation=args.truncation,
+        jacobian_keep=args.jacobian_keep,
     )
     print(json.dumps(result["metrics"]))
-    written = Path(args.run) / evaluation_file_name(args.truncation)
+    written = Path(args.run) / evaluation_file_name(args.truncation, args.jacobian_keep)
     print(f"swgen: wrote {written} ({result['n']} samples, step {result['step']})")
 
 
@@ -279,6 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="draw the latent codes from the prior truncated at T standard deviations (the "
         "truncation trick: the smaller T, the more typical and the less varied the samples)",
     )  # fmt: skip
+    sample.add_argument(
+        "--jacobian-keep", type=float, metavar="FRACTION",
+        help="keep the FRACTION of latent codes where the generator changes slowest (Jacobian-"
+        "based truncation): rejects samples that fall between modes, e.g. blends of two digits",
+    )  # fmt: skip
     sample.set_defaults(handler=_sample)
 
     translate = commands.add_parser(
@@ -338,6 +345,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--truncation", type=float, metavar="T",
         help="measure samples of the prior truncated at T standard deviations (the truncation "
         "trick); the metrics go to RUN/eval-truncation-T.json, and eval.json is left as it is",
+    )  # fmt: skip
+    evaluate.add_argument(
+        "--jacobian-keep", type=float, metavar="FRACTION",
+        help="measure the FRACTION of samples whose latent codes have the smallest generator "
+        "Jacobian (Jacobian-based truncation); the metrics go to RUN/eval-jacobian-keep-F.json",
     )  # fmt: skip
     evaluate.set_defaults(handler=_eval)
 

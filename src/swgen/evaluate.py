@@ -355,9 +355,18 @@ def stage_note(run: TrainedRun) -> dict[str, Any]:
     return {"stage": stage, "stage_note": note}
 
 
-def evaluation_file_name(truncation: float | None = None) -> str:
-    """``eval.json``, or ``eval-truncation-<t>.json`` for samples of a truncated prior."""
-    return "eval.json" if truncation is None else f"eval-truncation-{truncation:g}.json"
+def evaluation_file_name(
+    truncation: float | None = None, jacobian_keep: float | None = None
+) -> str:
+    """``eval.json``; ``eval-truncation-<t>.json`` for samples of a truncated prior,
+    ``eval-jacobian-keep-<f>.json`` for those kept by Jacobian-based truncation, and
+    ``eval-truncation-<t>-jacobian-keep-<f>.json`` for both."""
+    parts = []
+    if truncation is not None:
+        parts.append(f"truncation-{truncation:g}")
+    if jacobian_keep is not None:
+        parts.append(f"jacobian-keep-{jacobian_keep:g}")
+    return "-".join(["eval", *parts]) + ".json"
 
 
 def evaluate_run(
@@ -369,6 +378,7 @@ def evaluate_run(
     inception_weights: str | None = None,
     inception_n: int | None = None,
     truncation: float | None = None,
+    jacobian_keep: float | None = None,
     write: bool = True,
 ) -> dict[str, Any]:
     """Compute the metrics of a trained run and write them to ``RUN/eval.json`` (``write=False``:
@@ -377,7 +387,9 @@ def evaluate_run(
     ``inception_n`` caps the samples of ``fid_inception``/``kid_inception`` (default ``n``).
     With ``truncation`` t the samples come from the prior truncated at t standard deviations
     (the truncation trick) and the metrics go to ``RUN/eval-truncation-<t>.json`` instead, so
-    they never stand in for the run's plain evaluation.
+    they never stand in for the run's plain evaluation; likewise ``jacobian_keep`` f measures
+    the samples Jacobian-based truncation keeps (``TrainedRun.keep_low_jacobian``), in
+    ``RUN/eval-jacobian-keep-<f>.json``.
     """
     if not 2 <= n <= MAX_SAMPLES:
         raise UserError(f"--n must be between 2 and {MAX_SAMPLES}, got {n}")
@@ -385,6 +397,7 @@ def evaluate_run(
         raise UserError(f"--inception-n must be between 2 and {MAX_SAMPLES}, got {inception_n}")
     run = load_trained(run_dir, device=device)
     run.truncate(truncation)
+    run.keep_low_jacobian(jacobian_keep)
     started = time.perf_counter()
     if run.model.maps_data:
         metrics = evaluate_translation(run, n, seed)
@@ -404,12 +417,13 @@ def evaluate_run(
         "weights": "ema" if run.config.train.ema_decay > 0 else "raw",
         **stage_note(run),
         **({"truncation": truncation} if truncation is not None else {}),
+        **({"jacobian_keep": jacobian_keep} if jacobian_keep is not None else {}),
         "metrics": metrics,
         "seconds": round(time.perf_counter() - started, 2),
     }
     if not write:
         return result
-    written = Path(run_dir) / evaluation_file_name(truncation)
+    written = Path(run_dir) / evaluation_file_name(truncation, jacobian_keep)
     try:
         atomic_write_bytes(written, json.dumps(result, indent=1).encode())
     except OSError as error:

@@ -14,7 +14,9 @@ so adding a model never means touching the engine:
   :mod:`swgen.models.conditioning`) and is ``sample_latent`` otherwise; ``grid_labels(n)`` says
   which class each sample of a grid shows (one row per class; ``None`` when unconditional).
   ``truncation`` (``swgen sample/eval --truncation``) cuts the prior's tails; a model whose
-  prior is not a scaled ``N(0, I)`` overrides ``sample_latent`` and refuses it,
+  prior is not a scaled ``N(0, I)`` overrides ``sample_latent`` and refuses it;
+  ``jacobian_norms`` (``--jacobian-keep``) differentiates ``generate`` through the codes' first
+  ``latent_dim`` coordinates,
 * ``optimizers``: a name -> optimiser dict, saved in checkpoints,
 * ``ema_modules``: the names of sub-modules whose weights the engine averages (default the
   ``generator``), used for sampling,
@@ -160,6 +162,32 @@ class GenerativeModel(nn.Module):
     def generate(self, z: Tensor) -> Tensor:
         """Map latent codes to samples in model space (images in [-1, 1])."""
         return self.generator(z)
+
+    @torch.no_grad()
+    def jacobian_norms(
+        self, codes: Tensor, probes: int, generator: torch.Generator | None = None
+    ) -> Tensor:
+        """``||J_G(z)||_F^2`` for each code: the squared Frobenius norm of the Jacobian of
+        ``generate`` with respect to the code's latent part (its first ``latent_dim``
+        coordinates; a conditional code's one-hot class is held fixed), estimated as
+        ``(1 / probes) sum_k ||J v_k||^2`` over directions ``v_k ~ N(0, I)``, an unbiased
+        estimate since ``E ||J v||^2 = trace(J^T J)`` (Hutchinson).
+
+        The quantity of Jacobian-based truncation (Tanielian et al. 2020, "Learning
+        disconnected manifolds: a no GAN's land", Sec. 4): a continuous generator must cross
+        the gaps between the data's disconnected modes somewhere, and does so where it changes
+        fastest, so the codes of largest norm are where samples fall between modes. The paper
+        takes finite differences ``(G(z + eps v) - G(z)) / eps``; ``J v`` here is exact, by
+        forward-mode differentiation (``torch.func.jvp``), so no step size is chosen.
+        """
+        directions = torch.zeros_like(codes)
+        norms = torch.zeros(len(codes), dtype=torch.float64)
+        for _ in range(probes):
+            latent = torch.randn(len(codes), self.latent_dim, generator=generator)
+            directions[:, : self.latent_dim] = latent.to(codes)
+            _, change = torch.func.jvp(self.generate, (codes,), (directions,))
+            norms += change.flatten(1).double().pow(2).sum(dim=1).cpu()
+        return norms / probes
 
     # True for models that map data to data (translation): see ``translate``.
     maps_data: ClassVar[bool] = False

@@ -10,6 +10,7 @@ version load this way.
 
 from __future__ import annotations
 
+import math
 import pickle
 import re
 import zipfile
@@ -23,6 +24,12 @@ from swgen.errors import UserError
 from swgen.models.base import GenerativeModel
 
 CHECKPOINT_FORMAT = "swgen-checkpoint-1"
+# Random directions per code in the Jacobian-norm estimate of ``--jacobian-keep``. Only the
+# ranking of codes decides which are kept: on 500 codes of the main job's generator, 10
+# directions rank them with a Spearman correlation of 0.95 against the exact norms (128
+# directions) and keep 94% of the codes the exact norms keep at 0.7 (3 directions: 0.86, 89%;
+# 30: 0.98, 96%), for 10 forward-mode passes per code.
+JACOBIAN_PROBES = 10
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
@@ -113,6 +120,7 @@ class TrainedRun:
     config: Any
     step: int
     truncation: float | None = None  # see :meth:`truncate`
+    jacobian_keep: float | None = None  # see :meth:`keep_low_jacobian`
 
     def truncate(self, bound: float | None) -> None:
         """Draw every later sample from the prior truncated at ``bound`` standard deviations
@@ -125,6 +133,23 @@ class TrainedRun:
                 )
             self.model.sample_codes(1, torch.Generator().manual_seed(0), truncation=bound)
         self.truncation = bound
+
+    def keep_low_jacobian(self, fraction: float | None) -> None:
+        """Draw every later sample by Jacobian-based truncation (Tanielian et al. 2020, Sec. 4):
+        of ``ceil(n / fraction)`` prior codes, keep the ``n`` where the generator's Jacobian
+        norm is smallest (:meth:`GenerativeModel.jacobian_norms`), which rejects the samples it
+        places between modes; ``None`` undoes it. Checked here, before anything is written."""
+        if fraction is not None:
+            if not (isinstance(fraction, int | float) and 0 < fraction <= 1):
+                raise UserError(
+                    f"--jacobian-keep is the fraction of latent codes to keep, in (0, 1] (e.g. "
+                    f"0.7 keeps 70%), got {fraction!r}"
+                )
+            if self.model.maps_data:
+                raise UserError(
+                    "this run maps images to images and draws no latent codes; drop --jacobian-keep"
+                )
+        self.jacobian_keep = fraction
 
     @torch.no_grad()
     def generate(self, latents: torch.Tensor) -> torch.Tensor:
@@ -140,17 +165,48 @@ class TrainedRun:
         self, n: int, seed: int = 0, batch: int = 500, label: int | None = None
     ) -> torch.Tensor:
         """``n`` samples in data space; of class ``label`` only, for a conditional run; from
-        the prior truncated at ``self.truncation`` when that is set."""
+        the prior truncated at ``self.truncation`` when that is set, and of the codes kept by
+        Jacobian-based truncation when ``self.jacobian_keep`` is."""
         generator = torch.Generator().manual_seed(seed)
+        if self.jacobian_keep is not None:
+            codes = self.codes_of_low_jacobian(n, generator, batch, label)
+            return torch.cat([self.generate(part).cpu() for part in codes.split(batch)])
         chunks = []
         for start in range(0, n, batch):
-            count = min(batch, n - start)
-            labels = None if label is None else torch.full((count,), label, dtype=torch.long)
-            codes = self.model.sample_codes(
-                count, generator, labels=labels, truncation=self.truncation
-            )
+            codes = self.draw_codes(min(batch, n - start), generator, label)
             chunks.append(self.generate(codes).cpu())
         return torch.cat(chunks)
+
+    def draw_codes(self, count: int, generator: torch.Generator, label: int | None) -> torch.Tensor:
+        labels = None if label is None else torch.full((count,), label, dtype=torch.long)
+        return self.model.sample_codes(count, generator, labels=labels, truncation=self.truncation)
+
+    def codes_of_low_jacobian(
+        self, n: int, generator: torch.Generator, batch: int, label: int | None
+    ) -> torch.Tensor:
+        """The ``n`` codes of smallest Jacobian norm among ``ceil(n / jacobian_keep)`` drawn,
+        in the order they were drawn (ties broken by that order, so a seed gives one set).
+
+        The candidates are drawn in :meth:`sample`'s chunks before any direction of the
+        estimate, so ``jacobian_keep=1`` keeps exactly the codes, and samples, of a plain
+        ``sample``."""
+        assert self.jacobian_keep is not None
+        self.model.eval()
+        candidates = math.ceil(n / self.jacobian_keep - 1e-9)  # 0.7 keeps 7 of 10, not of 11
+        codes = torch.cat(
+            [
+                self.draw_codes(min(batch, candidates - start), generator, label)
+                for start in range(0, candidates, batch)
+            ]
+        )
+        norms = torch.cat(
+            [
+                self.model.jacobian_norms(part, JACOBIAN_PROBES, generator)
+                for part in codes.split(batch)
+            ]
+        )
+        kept = norms.argsort(stable=True)[:n].sort().values
+        return codes[kept.to(codes.device)]
 
     def label_index(self, text: str) -> int:
         """The class index ``--label`` names (an index or a class name of the run's data)."""
