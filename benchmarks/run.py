@@ -153,6 +153,11 @@ def main() -> None:
         speed_results = json.loads(speed_json.read_text())
         stamp = speed_results.get("date", "an earlier date")
         text = record(sections, text, "speed", f"Run of {stamp}. " + speed.render(speed_results))
+        # a lent GPU's speed.py runs, one file and one section per card
+        for gpu_json in sorted((HERE / "results" / "gpu").glob("speed_*.json")):
+            gpu_results = json.loads(gpu_json.read_text())
+            body = f"Run of {gpu_results['date']}. " + speed.render(gpu_results)
+            text = record(sections, text, f"speed:gpu/{gpu_json.stem}", body)
 
     if not (args.quick or args.skip_metrics):  # the same cases either way: a full-run section
         sanity = metric_sanity.render(metric_sanity.measure(args.fashion_path))

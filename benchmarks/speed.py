@@ -1,6 +1,10 @@
 """Speed, measured side by side in one run: swgen against POT and against a bare PyTorch loop.
 
     python benchmarks/speed.py [--quick] [--device cpu|cuda] [--out benchmarks/results/speed.json]
+                               [--parts sliced training paper-steps]
+
+A lent GPU's numbers go to a file of their own, ``--out benchmarks/results/gpu/speed_<card>.json``,
+which ``benchmarks/run.py`` renders into the BENCHMARKS.md section ``speed:gpu/speed_<card>``.
 
 1. ``swgen.sliced.sliced_wasserstein`` (float32) against POT's ``ot.sliced_wasserstein_distance``
    (torch backend on the same float32 tensors; numpy backend on float64 arrays, numpy's default,
@@ -10,8 +14,9 @@
 3. the engine's overhead: ``Trainer.fit`` against a bare PyTorch loop calling the same
    ``train_step`` on the same pre-built batches (no data loading, EMA, logging, checkpoints or
    sample grids), per step, with the fixed cost of one sample grid and one checkpoint apart;
-   and, within each engine run, the time outside ``train_step`` against the time inside it
-   (immune to the run-to-run noise of a shared machine);
+   and, within each engine run, the time between consecutive ``train_step`` calls against the
+   time inside them (immune to the run-to-run noise of a shared machine and to the run's
+   one-off costs);
 4. one generator step of SWGAN, WGAN-GP, CT-GAN and SWG each on its paper's own networks
    (``model.architecture=paper``, digits, the settings of the quality table's paper runs), on one
    thread as those runs had: the exchange rate between their step counts at equal CPU time.
@@ -30,7 +35,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from itertools import count
+from itertools import count, pairwise
 from pathlib import Path
 
 import numpy as np
@@ -147,12 +152,17 @@ def bare_loop(config, data, batches: list, device: torch.device) -> float:
     return time.perf_counter() - start
 
 
-def engine_fit(config, batches: list) -> tuple[float, float, float]:
-    """Seconds of ``Trainer.fit``, of its fixed costs (one sample grid, one checkpoint) and of
-    the ``train_step`` calls inside it.
+def engine_fit(config, batches: list, sync: Callable[[], None]) -> tuple[float, ...]:
+    """Seconds of ``Trainer.fit``, of its fixed costs (one sample grid, one checkpoint), of the
+    ``train_step`` calls inside it, and of the engine's work between consecutive steps.
 
-    The last makes the engine's own work measurable within one run, free of the run-to-run
-    drift of a shared machine: ``fit - fixed - steps`` is everything the engine adds.
+    The last two make the engine's own work per step measurable within one run, free of the
+    run-to-run drift of a shared machine and of the run's one-off costs (opening the run
+    folder, the final grid and checkpoint), which a 40-step window of millisecond GPU steps
+    would otherwise spread over too few steps. Each timed step waits for the device's queued
+    work (``sync``): on a GPU a step returns before its kernels have run, and their time would
+    otherwise be charged to the engine's first synchronising call after it (the finiteness
+    check).
     """
     # Imported once per process by the engine's first run: not a cost of each step or run.
     from torch.utils.tensorboard import SummaryWriter  # noqa: F401
@@ -163,13 +173,14 @@ def engine_fit(config, batches: list) -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory() as folder:
         trainer = Trainer(config, RunFolder(Path(folder) / "run"))
         trainer.model.train_step(batches[0], 0)  # the same warm-up
-        step_seconds = []
+        spans: list[tuple[float, float]] = []
         train_step = trainer.model.train_step
 
         def timed_step(*args, **kwargs):
             started = time.perf_counter()
             logs = train_step(*args, **kwargs)
-            step_seconds.append(time.perf_counter() - started)
+            sync()
+            spans.append((started, time.perf_counter()))
             return logs
 
         trainer.model.train_step = timed_step
@@ -179,7 +190,10 @@ def engine_fit(config, batches: list) -> tuple[float, float, float]:
         start = time.perf_counter()
         trainer.write_samples()
         trainer.save()
-        return fit, time.perf_counter() - start, sum(step_seconds)
+        fixed = time.perf_counter() - start
+        inside = sum(end - begin for begin, end in spans)
+        between = sum(nxt[0] - prev[1] for prev, nxt in pairwise(spans))
+        return fit, fixed, inside, between
 
 
 def training_rows(device: torch.device, quick: bool) -> list[dict]:
@@ -218,7 +232,7 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
             bare_runs, engine_runs = [], []
             for _ in range(repeats):  # alternated, so that drift in machine speed hits both
                 bare_runs.append(bare_loop(config, data, batches, device))
-                engine_runs.append(engine_fit(config, batches))
+                engine_runs.append(engine_fit(config, batches, device_sync(device)))
             bare = statistics.median(bare_runs) / steps
             fit = statistics.median(run[0] for run in engine_runs)
             fixed = statistics.median(run[1] for run in engine_runs)
@@ -227,11 +241,11 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
             # is the measurement noise of the machine
             paired = [
                 (run_fit - run_fixed) / run_bare - 1
-                for run_bare, (run_fit, run_fixed, _) in zip(bare_runs, engine_runs, strict=True)
+                for run_bare, (run_fit, run_fixed, *_) in zip(bare_runs, engine_runs, strict=True)
             ]
-            # the engine's own work per step against the model's steps in the same run
+            # the engine's own work between two steps against a step, in the same run
             in_run = statistics.median(
-                (total - fixed_part) / inner - 1 for total, fixed_part, inner in engine_runs
+                (between / (steps - 1)) / (inside / steps) for *_, inside, between in engine_runs
             )
             timings[model_name] = (bare, per_step)
             rows.append(
@@ -298,7 +312,9 @@ def paper_step_rows(device: torch.device, quick: bool, sync: Callable[[], None])
             batch = step_batch(data, config, model.batches_per_step, 0, device)
             step_numbers = count()
             steps[model_name] = lambda m=model, b=batch, c=step_numbers: m.train_step(b, next(c))
-        seconds = interleaved_medians(steps, 1 if quick else 5, sync)
+        # a GPU step takes milliseconds, so more rounds cost nothing there and steady the medians
+        repeats = 1 if quick else (15 if device.type == "cuda" else 5)
+        seconds = interleaved_medians(steps, repeats, sync)
     finally:
         torch.set_num_threads(threads)
     rows = []
@@ -320,12 +336,15 @@ def render(results: dict) -> str:
     lines = [
         f"Measured on {machine['device']} ({machine['processor']}, {machine['threads']} threads, "
         f"torch {machine['torch']}, numpy {machine['numpy']}).",
-        "",
-        "| n | d | swgen ms | POT torch ms | POT numpy ms (f64 / f32) | vs POT torch "
-        "| vs POT numpy f64 | vs POT numpy f32 | swgen / floor |",
-        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for row in results["sliced"]:
+    if results.get("sliced"):
+        lines += [
+            "",
+            "| n | d | swgen ms | POT torch ms | POT numpy ms (f64 / f32) | vs POT torch "
+            "| vs POT numpy f64 | vs POT numpy f32 | swgen / floor |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+    for row in results.get("sliced", []):
         numpy32 = row.get("pot_numpy32_s", float("nan"))
         lines.append(
             f"| {row['n']} | {row['d']} | {row['swgen_s'] * 1e3:.1f} | "
@@ -333,52 +352,58 @@ def render(results: dict) -> str:
             f"{numpy32 * 1e3:.1f} | {row['vs_pot_torch']:.2f}x | {row['vs_pot_numpy']:.2f}x | "
             f"{row.get('vs_pot_numpy32', float('nan')):.2f}x | {row['vs_floor']:.2f} |"
         )
-    lines += [
-        "",
-        "| data | model | bare loop ms/step | engine ms/step | engine overhead per step "
-        "| range over repeat pairs | engine's own work per step, in-run "
-        "| one grid + checkpoint s | overhead over the window |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    ratios = []
-    for row in results["training"]:
-        if "swgan_over_wgan_gp_step" in row:
-            ratios.append(f"{row['data']} {row['swgan_over_wgan_gp_step']:.2f}")
-            continue
-        window = row.get("window_overhead", row["engine_overhead"])
-        paired = row.get("paired_overheads") or [float("nan")]
-        spread = f"{100 * min(paired):+.1f}% to {100 * max(paired):+.1f}% ({row['repeats']})"
-        lines.append(
-            f"| {row['data']} | {row['model']} | {row['bare_step_s'] * 1e3:.1f} | "
-            f"{row['engine_step_s'] * 1e3:.1f} | {100 * row['engine_overhead']:+.1f}% | "
-            f"{spread} | {100 * row.get('in_run_overhead', float('nan')):+.2f}% | "
-            f"{row.get('fixed_s', float('nan')):.2f} | {100 * window:+.1f}% "
-            f"({row['steps']} steps) |"
-        )
-    lines += [
-        "",
-        "SWGAN step / WGAN-GP step (bare loops, each at its paper's settings: SWGAN 4 critic "
-        "updates per generator step, WGAN-GP 5): " + ", ".join(ratios) + ".",
-    ]
+    if results.get("training"):
+        if results.get("training_date", results.get("date")) != results.get("date"):
+            lines += ["", f"Training steps measured {results['training_date']}:"]
+        lines += [
+            "",
+            "| data | model | bare loop ms/step | engine ms/step | engine overhead per step "
+            "| range over repeat pairs | engine's own work per step, in-run "
+            "| one grid + checkpoint s | overhead over the window |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        ratios = []
+        for row in results["training"]:
+            if "swgan_over_wgan_gp_step" in row:
+                ratios.append(f"{row['data']} {row['swgan_over_wgan_gp_step']:.2f}")
+                continue
+            window = row.get("window_overhead", row["engine_overhead"])
+            paired = row.get("paired_overheads") or [float("nan")]
+            spread = f"{100 * min(paired):+.1f}% to {100 * max(paired):+.1f}% ({row['repeats']})"
+            lines.append(
+                f"| {row['data']} | {row['model']} | {row['bare_step_s'] * 1e3:.1f} | "
+                f"{row['engine_step_s'] * 1e3:.1f} | {100 * row['engine_overhead']:+.1f}% | "
+                f"{spread} | {100 * row.get('in_run_overhead', float('nan')):+.2f}% | "
+                f"{row.get('fixed_s', float('nan')):.2f} | {100 * window:+.1f}% "
+                f"({row['steps']} steps) |"
+            )
+        lines += [
+            "",
+            "SWGAN step / WGAN-GP step (bare loops, each at its paper's settings: SWGAN 4 critic "
+            "updates per generator step, WGAN-GP 5): " + ", ".join(ratios) + ".",
+        ]
     if results.get("paper_steps"):
         lines += [
             "",
-            f"Each model on its paper's own networks (digits, width 16, one thread; measured "
+            f"Each model on its paper's own networks (digits, width 16, one CPU thread; measured "
             f"{results.get('paper_steps_date', results.get('date', 'with the rows above'))}):",
             "",
             "| model | ms per generator step | / WGAN-GP's |",
             "|---|---|---|",
         ]
         lines += [
-            f"| {row['model']} | {row['step_s'] * 1e3:.0f} | {row['over_wgan_gp']:.2f} |"
+            f"| {row['model']} | {row['step_s'] * 1e3:.{0 if row['step_s'] >= 0.1 else 1}f} | "
+            f"{row['over_wgan_gp']:.2f} |"
             for row in results["paper_steps"]
         ]
     return "\n".join(lines)
 
 
-def measure(device: torch.device, quick: bool) -> dict:
-    sync = device_sync(device)
-    machine = {
+PARTS = ("sliced", "training", "paper-steps")
+
+
+def machine_info(device: torch.device) -> dict:
+    return {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "torch": torch.__version__,
@@ -386,38 +411,63 @@ def measure(device: torch.device, quick: bool) -> dict:
         "device": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
         "numpy": np.__version__,
     }
+
+
+def measure(device: torch.device, quick: bool, parts: tuple[str, ...] = PARTS) -> dict:
+    """The results of the named parts (1.-3. and 4. of the module docstring) on ``device``."""
+    sync = device_sync(device)
+    machine = machine_info(device)
     print(json.dumps(machine), flush=True)
-    return {
-        "machine": machine,
-        "sliced": sliced_rows(device, quick, sync),
-        "training": training_rows(device, quick),
-        "paper_steps": paper_step_rows(device, quick, sync),
-    }
+    results: dict = {"date": time.strftime("%Y-%m-%d"), "machine": machine}
+    if "sliced" in parts:
+        results["sliced"] = sliced_rows(device, quick, sync)
+    if "training" in parts:
+        results["training"] = training_rows(device, quick)
+        results["training_date"] = results["date"]
+    if "paper-steps" in parts:
+        results["paper_steps"] = paper_step_rows(device, quick, sync)
+        results["paper_steps_date"] = results["date"]
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--out", default="benchmarks/results/speed.json")
+    # beside this script, wherever it is run from
+    parser.add_argument(
+        "--out", default=str(Path(__file__).resolve().parent / "results" / "speed.json")
+    )
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        choices=PARTS,
+        default=list(PARTS),
+        help="measure only these parts; an existing --out measured on the same device keeps the "
+        "others",
+    )
     parser.add_argument(
         "--paper-steps-only",
         action="store_true",
-        help="measure only the paper networks' step costs (4.) and replace them in --out",
+        help="the same as --parts paper-steps",
     )
     args = parser.parse_args()
     device = torch.device(args.device)
+    parts = ("paper-steps",) if args.paper_steps_only else tuple(args.parts)
     out = Path(args.out)
-    if args.paper_steps_only:
-        if not out.is_file():
-            parser.error(
-                f"--paper-steps-only updates {out}, which does not exist: run a full speed.py first"
-            )
+    results = {}
+    if set(parts) != set(PARTS) and out.is_file():
         results = json.loads(out.read_text())
-        results["paper_steps"] = paper_step_rows(device, args.quick, device_sync(device))
-        results["paper_steps_date"] = time.strftime("%Y-%m-%d")
-    else:
-        results = measure(device, args.quick)
+        measured_on, running_on = results["machine"]["device"], machine_info(device)["device"]
+        if measured_on != running_on:
+            parser.error(
+                f"{out} was measured on {measured_on}, not {running_on}: give another --out "
+                "so that one file holds one machine's numbers"
+            )
+    measured = measure(device, args.quick, parts)
+    if results:  # a partial run: the file's date stays that of its full run, each part has its own
+        measured.pop("date")
+    results |= measured
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
     print(render(results))
