@@ -199,6 +199,9 @@ CASES = [
     ("pu_prior 1.5", "train --model lsgan model.pu_prior=1.5", "'model.pu_prior' is 1.5"),
     ("pu_prior 1", "train --model wgan-gp model.pu_prior=1", "'model.pu_prior' is 1"),
     ("pu schedule", "train --model gan model.pu_schedule=basic", "choose one of"),
+    ("prior components 0", "train model.prior_components=0", "'model.prior_components' is 0"),
+    ("prior components > latent", "train model.prior_components=129", "exceed latent_dim"),
+    ("prior separation negative", "train --model wgan model.prior_separation=-2", "must be > 0"),
     (
         "conditional without labels",
         "train --model dcgan --data gaussians8 model.conditional=true",

@@ -409,6 +409,8 @@ RANGES: dict[str, Range] = {
     "reconstruction_weight": WEIGHT,
     "k": Range(0, 1e6, low_open=True),
     "prior_variance": Range(0, 1e6, low_open=True),
+    "prior_components": SIZE,
+    "prior_separation": Range(0, 1e6, low_open=True),
     "clip": Range(0, 1e6, low_open=True),
     "input_noise": WEIGHT,
     # progressive growing (PGGAN and the SWGAN code's progressive version):

@@ -31,9 +31,10 @@ from torch.nn.utils import parametrize
 
 from swgen.data.base import Batch, DataInfo
 from swgen.models import gan_losses
-from swgen.models.base import GenerativeModel, per_sample_noise, requires_grad
+from swgen.models.base import GenerativeModel, requires_grad
 from swgen.models.conditioning import with_label_inputs
 from swgen.models.hyperparameters import Norm, check_positive
+from swgen.models.latent_prior import LatentPriorSettings, shift_to_components, training_codes
 from swgen.models.penalties import generator_smoothness
 from swgen.nn import build_encoder, build_generator
 from swgen.registry import MODELS
@@ -44,9 +45,10 @@ SmoothForm = Literal["jacobian", "composed"]
 
 
 @dataclass
-class AdversarialSettings:
+class AdversarialSettings(LatentPriorSettings):
     """Settings of the adversarial objective shared by ``gan`` (and its named variants) and
-    ``wgan-gp``: the loss by name, PU-GAN's class prior and Smooth GAN's generator penalty."""
+    ``wgan-gp``: the loss by name, PU-GAN's class prior and Smooth GAN's generator penalty (and
+    the latent prior, :mod:`swgen.models.latent_prior`, as every GAN-family model has)."""
 
     loss: LossName = "bce"  # bce (non-saturating) | lsgan | hinge | wasserstein (gan_losses.py)
     conditional: bool = False  # condition G and D on the data's class labels (cGAN, concatenated)
@@ -60,6 +62,7 @@ class AdversarialSettings:
     smooth_form: SmoothForm = "jacobian"  # ||dG/dz||_F^2, or composed: ||d D(G(z))/dz||^2
 
     def check_adversarial(self) -> None:
+        self.check_latent_prior(self.latent_dim)
         if self.pu_prior is not None and not 0 < self.pu_prior < 1:
             raise ValueError(f"pu_prior must be in (0, 1), got {self.pu_prior}")
         check_positive(self, "pu_every")
@@ -174,7 +177,16 @@ class GAN(GenerativeModel):
         return self.config.n_critic
 
     def noise(self, n: int, like: Tensor) -> Tensor:
-        return per_sample_noise(n, self.latent_dim, device=like.device)
+        """Prior codes of a training step (:mod:`swgen.models.latent_prior`)."""
+        return training_codes(n, self.latent_dim, self.config, like.device)
+
+    def sample_latent(
+        self, n: int, generator: torch.Generator | None = None, truncation: float | None = None
+    ) -> Tensor:
+        """The base class's ``N(0, I)`` draws (truncated when asked), moved to the prior's
+        components when it has several (a truncation cuts each component's tails)."""
+        eps = super().sample_latent(n, generator, truncation)
+        return shift_to_components(eps, self.config, generator)
 
     def train_step(self, batch: Batch, step: int) -> dict[str, Tensor]:
         real = batch.x

@@ -31,13 +31,14 @@ from swgen.data.base import Batch
 from swgen.models.base import requires_grad
 from swgen.models.ctgan import FeatureCritic
 from swgen.models.gan import GAN, Norm, check_positive
+from swgen.models.latent_prior import LatentPriorSettings
 from swgen.nn import build_encoder
 from swgen.registry import MODELS
 from swgen.sliced import sliced_wasserstein
 
 
 @dataclass
-class SWGConfig:
+class SWGConfig(LatentPriorSettings):
     latent_dim: int = 128  # swgen's shared noise size (official code: 100, uniform(-1, 1))
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
     architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
@@ -49,6 +50,7 @@ class SWGConfig:
 
     def __post_init__(self) -> None:
         check_positive(self, "latent_dim", "n_projections", "lr")
+        self.check_latent_prior(self.latent_dim)
 
 
 @MODELS.register("swg")

@@ -43,6 +43,7 @@ import torch
 from torch import Tensor, nn
 
 from swgen.models.gan import GAN, Norm, check_positive
+from swgen.models.latent_prior import LatentPriorSettings
 from swgen.models.penalties import gradient_penalty, interpolate, slope_penalty
 from swgen.nn import build_encoder
 from swgen.registry import MODELS
@@ -50,7 +51,7 @@ from swgen.sliced import DualSWDBlock
 
 
 @dataclass
-class SWGANConfig:
+class SWGANConfig(LatentPriorSettings):
     latent_dim: int = 128  # noise dimension, official code
     code_dim: int = 128  # r, features of E and size of each dual block, official code
     n_blocks: int = 4  # m dual SWD blocks, official code
@@ -70,6 +71,7 @@ class SWGANConfig:
 
     def __post_init__(self) -> None:
         check_positive(self, "latent_dim", "code_dim", "n_blocks", "n_critic", "lr")
+        self.check_latent_prior(self.latent_dim)
         if self.critic_norm == "batch":
             raise ValueError("critic_norm 'batch' breaks the per-sample gradient penalty")
 

@@ -18,11 +18,12 @@ import torch
 from torch import Tensor, nn
 
 from swgen.models.gan import GAN, Norm, check_positive
+from swgen.models.latent_prior import LatentPriorSettings
 from swgen.registry import MODELS
 
 
 @dataclass
-class WGANConfig:
+class WGANConfig(LatentPriorSettings):
     latent_dim: int = 128  # noise size; shared default of swgen's models (paper: 100)
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
     architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
@@ -34,6 +35,7 @@ class WGANConfig:
 
     def __post_init__(self) -> None:
         check_positive(self, "latent_dim", "n_critic", "clip", "lr")
+        self.check_latent_prior(self.latent_dim)
 
 
 @MODELS.register("wgan")

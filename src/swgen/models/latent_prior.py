@@ -1,0 +1,82 @@
+"""A latent prior of well-separated Gaussians (``model.prior_components``), for the GAN family.
+
+A continuous generator fed one Gaussian maps a connected set onto the data, so when the data lie
+on disconnected pieces (the ten digit classes) it must put some of its samples in the gaps
+between them (Tanielian et al., ICML 2020, "Learning disconnected manifolds: a no GAN's land"):
+on digits these are the blends of two digits that a classifier does not recognise. A prior whose
+mass is itself (nearly) disconnected lifts that constraint: with
+
+    z = s e_c + eps,    c ~ U{0, ..., K - 1},    eps ~ N(0, I_d),
+
+``e_c`` the c-th coordinate axis and ``s`` = ``prior_separation``, the K components lie ``s sqrt 2``
+standard deviations apart along the line joining any two, and the generator can give each its own
+piece of the data. This is DeLiGAN's mixture-of-Gaussians latent space (Gurumurthy et al., CVPR
+2017) with fixed rather than learnt means, and much like InfoGAN's categorical code (Chen et al.,
+NeurIPS 2016) without its mutual-information term. No labels are used: the generator learns which
+component shows what. ``K = 1`` is the papers' ``N(0, I)``, drawn exactly as before.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from swgen.models.base import per_sample_noise
+
+
+@dataclass
+class LatentPriorSettings:
+    """The latent prior of the GAN family (mixed into each model's config)."""
+
+    prior_components: int = 1  # K Gaussians in the latent prior; 1: N(0, I), the papers' prior
+    prior_separation: float = 8.0  # s: each component's mean is s e_c (digits: see BENCHMARKS)
+
+    def check_latent_prior(self, latent_dim: int) -> None:
+        components, separation = self.prior_components, self.prior_separation
+        if isinstance(components, bool) or not isinstance(components, int) or components < 1:
+            raise ValueError(f"prior_components must be a whole number >= 1, got {components!r}")
+        if components > latent_dim:
+            raise ValueError(
+                f"prior_components ({components}) cannot exceed latent_dim ({latent_dim}): each "
+                "component's mean lies on its own latent axis"
+            )
+        if not (isinstance(separation, int | float) and math.isfinite(separation)):
+            raise ValueError(f"prior_separation must be a number, got {separation!r}")
+        if separation <= 0:
+            raise ValueError(f"prior_separation must be positive, got {separation!r}")
+
+
+def component_means(components: Tensor, latent_dim: int, separation: float) -> Tensor:
+    """``s e_c`` for each component index ``c``: rows of the ``(n, latent_dim)`` mean matrix."""
+    means = torch.zeros(len(components), latent_dim, device=components.device)
+    means[torch.arange(len(components), device=components.device), components] = separation
+    return means
+
+
+def training_codes(n: int, latent_dim: int, settings: LatentPriorSettings, device) -> Tensor:
+    """``n`` prior codes for a training step, from the noise stream every process shares
+    (:func:`per_sample_noise`): the Gaussian part first, then one uniform per sample that picks
+    its component."""
+    eps = per_sample_noise(n, latent_dim, device=device)
+    if settings.prior_components == 1:
+        return eps
+    uniform = per_sample_noise(n, 1, uniform=True, device=device)[:, 0]
+    last = settings.prior_components - 1
+    components = (uniform * settings.prior_components).long().clamp(max=last)
+    return eps + component_means(components, latent_dim, settings.prior_separation)
+
+
+def shift_to_components(
+    eps: Tensor, settings: LatentPriorSettings, generator: torch.Generator | None = None
+) -> Tensor:
+    """Sampling: Gaussian draws ``eps`` (plain or truncated) moved to components drawn from
+    ``generator`` after them, so a seed gives the same codes whatever the device."""
+    if settings.prior_components == 1:
+        return eps
+    components = torch.randint(0, settings.prior_components, (len(eps),), generator=generator)
+    return eps + component_means(
+        components.to(eps.device), eps.shape[1], settings.prior_separation
+    ).to(eps.dtype)
