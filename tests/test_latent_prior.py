@@ -131,3 +131,16 @@ def test_cli_trains_and_samples_from_the_components(tmp_path):
     assert np.load(out).shape == (64, 2)
     assert main(["sample", str(run), "-n", "64", "--jacobian-keep", "0.5", "-o", str(out)]) == 0
     assert main(["eval", str(run), "--n", "64"]) == 0
+    assert main(["explore", str(run), "-o", str(tmp_path / "explore")]) == 0
+    assert np.load(tmp_path / "explore" / "components.npy").shape == (8 * 9, 2)
+
+
+def test_exploration_draws_each_component_on_its_axis():
+    from swgen.explore import exploration_codes
+
+    plain = exploration_codes(16, seed=4, steps=5)
+    codes = exploration_codes(16, seed=4, steps=5, components=4, separation=30.0)
+    assert "components" not in plain
+    assert all(torch.equal(plain[name], codes[name]) for name in plain)  # the other strips stay
+    rows = codes["components"].view(4, 5, 16)
+    assert torch.equal(rows[:, :, :4].argmax(dim=2), torch.arange(4).view(4, 1).expand(4, 5))

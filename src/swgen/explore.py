@@ -6,7 +6,12 @@ Writes, for image data, one strip per experiment:
 * ``one_hot.png``: (1, 0, 0, ...), (0, 1, 0, ...), ... for the first coordinates;
 * ``sweep.png``: one row per coordinate, that coordinate going from -3 to 3 while the others stay
   at a fixed random code;
-* ``interpolation.png``: one row per pair of random codes, linear interpolation between them.
+* ``interpolation.png``: one row per pair of random codes, linear interpolation between them;
+* ``components.png``, for a GAN trained with a latent prior of K separated Gaussians
+  (``model.prior_components``, :mod:`swgen.models.latent_prior`): one row per component, codes
+  drawn from it, so each row shows what the generator learnt to make of its component.
+
+The other strips walk codes of ``N(0, I)``, whatever the prior.
 
 For 2D data the same codes are drawn as scatter plots over real samples, and every experiment is
 also saved as ``<name>.npy`` (the generated samples, in data coordinates).
@@ -31,9 +36,15 @@ from swgen.train.checkpoint import TrainedRun
 
 
 def exploration_codes(
-    latent_dim: int, seed: int = 0, steps: int = 9, rows: int = 6
+    latent_dim: int,
+    seed: int = 0,
+    steps: int = 9,
+    rows: int = 6,
+    components: int = 1,
+    separation: float = 0.0,
 ) -> dict[str, Tensor]:
-    """The latent codes of each experiment, as (rows * columns, latent_dim) tensors."""
+    """The latent codes of each experiment, as (rows * columns, latent_dim) tensors; with
+    ``components`` > 1, also ``steps`` draws of each component of the separated-Gaussian prior."""
     generator = torch.Generator().manual_seed(seed)
     fixed = torch.stack([torch.full((latent_dim,), v) for v in (1.0, 0.5, 0.3, 0.0, -1.0)])
     one_hot = torch.eye(latent_dim)[: min(latent_dim, steps)]
@@ -45,19 +56,31 @@ def exploration_codes(
     ends = torch.randn(2, rows, latent_dim, generator=generator)
     weights = torch.linspace(0, 1, steps).view(1, steps, 1)
     interpolation = (1 - weights) * ends[0].unsqueeze(1) + weights * ends[1].unsqueeze(1)
-    return {
+    codes = {
         "fixed_codes": fixed,
         "one_hot": one_hot,
         "sweep": sweep.reshape(-1, latent_dim),
         "interpolation": interpolation.reshape(-1, latent_dim),
     }
+    if components > 1:
+        draws = torch.randn(components, steps, latent_dim, generator=generator)
+        draws[torch.arange(components), :, torch.arange(components)] += separation
+        codes["components"] = draws.reshape(-1, latent_dim)
+    return codes
 
 
 def explore(run: TrainedRun, out_dir: str | Path, seed: int = 0, steps: int = 9) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    codes = exploration_codes(run.model.latent_dim, seed=seed, steps=steps)
+    config = run.model.config
+    codes = exploration_codes(
+        run.model.latent_dim,
+        seed=seed,
+        steps=steps,
+        components=getattr(config, "prior_components", 1),
+        separation=getattr(config, "prior_separation", 0.0),
+    )
     real = (
         run.data.to_data_space(run.data.sample(1000, seed=seed))
         if run.data.info.kind == "points"
