@@ -29,6 +29,8 @@ import quality  # noqa: E402
 
 # Every row pins what it changes, so that it measures the same thing whatever the preset files say.
 LINEAR_DECAY = ["train.lr_schedule=linear", "train.lr_decay_start=0.5"]
+# the papers' N(0, I) latent prior, which every digits row before 2026-11-28 ran with
+PLAIN_PRIOR = ["model.prior_components=1"]
 # data -> (evaluation samples, rows of (label, steps, overrides))
 CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
     "digits": (
@@ -43,6 +45,7 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
                     "model.lr=0.0003",
                     "model.slope_form=derivative",
                     "train.lr_schedule=constant",
+                    *PLAIN_PRIOR,
                 ],
             ),
             (
@@ -53,6 +56,7 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
                     "model.lr=0.0003",
                     "train.lr_schedule=linear",
                     "train.lr_decay_start=0.5",
+                    *PLAIN_PRIOR,
                 ],
             ),
             (
@@ -63,23 +67,41 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
                     "model.lr=0.0003",
                     "train.lr_schedule=linear",
                     "train.lr_decay_start=0.5",
+                    *PLAIN_PRIOR,
                 ],
             ),
             (
                 "n_critic 2, lr 1e-3, 1800 steps, linear decay",
                 1800,
-                ["model.n_critic=2", "model.lr=0.001", *LINEAR_DECAY],
+                ["model.n_critic=2", "model.lr=0.001", *LINEAR_DECAY, *PLAIN_PRIOR],
             ),
             (
-                "n_critic 1, lr 1e-3, 2700 steps, linear decay (the preset)",
+                "n_critic 1, lr 1e-3, 2700 steps, linear decay (the preset to 2026-11-27)",
                 2700,
-                ["model.n_critic=1", "model.lr=0.001", *LINEAR_DECAY],
+                ["model.n_critic=1", "model.lr=0.001", *LINEAR_DECAY, *PLAIN_PRIOR],
+            ),
+            (
+                "the same with 10 separated Gaussians as prior, s = 8 (the preset)",
+                2700,
+                [
+                    "model.n_critic=1",
+                    "model.lr=0.001",
+                    *LINEAR_DECAY,
+                    "model.prior_components=10",
+                    "model.prior_separation=8",
+                ],
             ),
             # The bundled digits are 8 x 8 scans: at 16 px a step costs about a third as much.
             (
                 "16 px, n_critic 1, lr 1e-3, 8000 steps, linear decay",
                 8000,
-                ["data.image_size=16", "model.n_critic=1", "model.lr=0.001", *LINEAR_DECAY],
+                [
+                    "data.image_size=16",
+                    "model.n_critic=1",
+                    "model.lr=0.001",
+                    *LINEAR_DECAY,
+                    *PLAIN_PRIOR,
+                ],
             ),
             (
                 "16 px, width 32, n_critic 1, lr 1e-3, 3000 steps, linear decay",
@@ -90,6 +112,7 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
                     "model.n_critic=1",
                     "model.lr=0.001",
                     *LINEAR_DECAY,
+                    *PLAIN_PRIOR,
                 ],
             ),
         ],
