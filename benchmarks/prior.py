@@ -89,7 +89,7 @@ def plot(runs: list[dict], path: Path) -> None:
                     markersize=3,
                     label=f"{run['label']}, seed {run['seed']}",
                 )
-        axis.set_xlabel("training minutes (one thread, two runs side by side)")
+        axis.set_xlabel("training minutes (one thread; other runs shared the cores)")
         axis.set_title(f"{title}, the main job (SWGAN on digits)")
         axis.grid(alpha=0.3)
         if key.startswith("fid"):

@@ -14,6 +14,11 @@ piece of the data. This is DeLiGAN's mixture-of-Gaussians latent space (Gurumurt
 2017) with fixed rather than learnt means, and much like InfoGAN's categorical code (Chen et al.,
 NeurIPS 2016) without its mutual-information term. No labels are used: the generator learns which
 component shows what. ``K = 1`` is the papers' ``N(0, I)``, drawn exactly as before.
+
+Measured on the main job (SWGAN on digits, 3 seeds; BENCHMARKS.md, "Does a prior of separated
+Gaussians close the gap?"): K = 10, s = 8 raise the share of samples the digits classifier is sure
+of from 78.1% to 88.7% at the same classifier FID; s = 16 gives 91.9% at a worse FID and recall,
+and s = 32 collapses, so the default separation is 8.
 """
 
 from __future__ import annotations
