@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from swgen.models.latent_prior import component_means
 from swgen.plots import image_grid, labelled_scatter, save_picture, scatter_plot
 from swgen.train.checkpoint import TrainedRun
 
@@ -63,9 +64,9 @@ def exploration_codes(
         "interpolation": interpolation.reshape(-1, latent_dim),
     }
     if components > 1:
-        draws = torch.randn(components, steps, latent_dim, generator=generator)
-        draws[torch.arange(components), :, torch.arange(components)] += separation
-        codes["components"] = draws.reshape(-1, latent_dim)
+        which = torch.arange(components).repeat_interleave(steps)
+        eps = torch.randn(components * steps, latent_dim, generator=generator)
+        codes["components"] = eps + component_means(which, latent_dim, separation)
     return codes
 
 
