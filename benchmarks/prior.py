@@ -6,8 +6,11 @@ Reads finished SWGAN digits runs (each evaluated by ``swgen eval --n 2000``), gr
 their prior (``model.prior_components``, ``model.prior_separation``) and prints a Markdown table
 of each group's classifier FID, recognised share, precision and recall, per seed and as the mean
 over seeds. Runs trained with ``train.eval_every`` also give curves of classifier FID and
-recognised share against training time, drawn to ``--plot``. The runs are trained with the
-commands BENCHMARKS.md names; this script only reads them.
+recognised share against training time, drawn to ``--plot``: the runs' own clocks, or, with
+``--seconds-per-step S``, each point's step times S (the preset's cost per step measured alone,
+since runs sharing the cores slow each other by different amounts). Runs of the same prior and
+budget form one row. The runs are trained with the commands BENCHMARKS.md names; this script only
+reads them.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ def read_run(folder: Path) -> dict:
     return {
         "label": prior_label(config),
         "seed": config["train"]["seed"],
+        "steps": config["train"]["steps"],
         "metrics": evaluation["metrics"],
         "train_seconds": max(r.get("train_seconds", 0.0) for r in records),
         "curve": [r for r in records if "fid_digits" in r],
@@ -49,14 +53,14 @@ def read_run(folder: Path) -> dict:
 
 
 def table(runs: list[dict]) -> str:
-    groups: dict[str, list[dict]] = defaultdict(list)
+    groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for run in runs:
-        groups[run["label"]].append(run)
+        groups[run["label"], run["steps"]].append(run)
     lines = [
-        "| prior | seeds | " + " | ".join(name for name, _, _ in METRICS) + " | train s |",
-        "|---|---|" + "---|" * len(METRICS) + "---|",
+        "| prior | steps | seeds | " + " | ".join(name for name, _, _ in METRICS) + " | train s |",
+        "|---|---|---|" + "---|" * len(METRICS) + "---|",
     ]
-    for label, members in groups.items():
+    for (label, steps), members in groups.items():
         members.sort(key=lambda run: run["seed"])
         cells = []
         for _, key, form in METRICS:
@@ -67,11 +71,13 @@ def table(runs: list[dict]) -> str:
             )
         seconds = statistics.fmean(run["train_seconds"] for run in members)
         seeds = ", ".join(str(run["seed"]) for run in members)
-        lines.append(f"| {label} | {seeds} | " + " | ".join(cells) + f" | {seconds:.0f} |")
+        lines.append(
+            f"| {label} | {steps} | {seeds} | " + " | ".join(cells) + f" | {seconds:.0f} |"
+        )
     return "\n".join(lines)
 
 
-def plot(runs: list[dict], path: Path) -> None:
+def plot(runs: list[dict], path: Path, seconds_per_step: float | None = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -83,13 +89,21 @@ def plot(runs: list[dict], path: Path) -> None:
         for run in runs:
             if run["curve"]:
                 axis.plot(
-                    [r["train_seconds"] / 60 for r in run["curve"]],
+                    [
+                        (r["step"] * seconds_per_step if seconds_per_step else r["train_seconds"])
+                        / 60
+                        for r in run["curve"]
+                    ],
                     [r[key] for r in run["curve"]],
                     marker="o",
                     markersize=3,
-                    label=f"{run['label']}, seed {run['seed']}",
+                    label=f"{run['label']}, {run['steps']} steps, seed {run['seed']}",
                 )
-        axis.set_xlabel("training minutes (one thread; other runs shared the cores)")
+        axis.set_xlabel(
+            f"training minutes alone (step x {seconds_per_step:g} s)"
+            if seconds_per_step
+            else "training minutes (one thread; other runs shared the cores)"
+        )
         axis.set_title(f"{title}, the main job (SWGAN on digits)")
         axis.grid(alpha=0.3)
         if key.startswith("fid"):
@@ -105,11 +119,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--plot", type=Path, default=None)
+    parser.add_argument(
+        "--seconds-per-step",
+        type=float,
+        default=None,
+        help="plot against step x this (the preset's seconds per step alone), not the runs' clocks",
+    )
     args = parser.parse_args()
     runs = [read_run(folder) for folder in args.runs]
     print(table(runs))
     if args.plot is not None:
-        plot(runs, args.plot)
+        plot(runs, args.plot, args.seconds_per_step)
         print(f"\nwrote {args.plot}")
 
 
