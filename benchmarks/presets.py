@@ -81,7 +81,7 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
                 ["model.n_critic=1", "model.lr=0.001", *LINEAR_DECAY, *PLAIN_PRIOR],
             ),
             (
-                "the same with 10 separated Gaussians as prior, s = 8 (the preset)",
+                "the same with 10 separated Gaussians as prior, s = 8",
                 2700,
                 [
                     "model.n_critic=1",
@@ -89,6 +89,17 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
                     *LINEAR_DECAY,
                     "model.prior_components=10",
                     "model.prior_separation=8",
+                ],
+            ),
+            (
+                "10 separated Gaussians, s = 16, 4000 steps (the preset)",
+                4000,
+                [
+                    "model.n_critic=1",
+                    "model.lr=0.001",
+                    *LINEAR_DECAY,
+                    "model.prior_components=10",
+                    "model.prior_separation=16",
                 ],
             ),
             # The bundled digits are 8 x 8 scans: at 16 px a step costs about a third as much.
