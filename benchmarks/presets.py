@@ -31,6 +31,8 @@ import quality  # noqa: E402
 LINEAR_DECAY = ["train.lr_schedule=linear", "train.lr_decay_start=0.5"]
 # the papers' N(0, I) latent prior, which every digits row before 2026-11-28 ran with
 PLAIN_PRIOR = ["model.prior_components=1"]
+# the main job's schedule since 2026-11-26: one critic update per step at Adam 1e-3, linear decay
+MAIN_SCHEDULE = ["model.n_critic=1", "model.lr=0.001", *LINEAR_DECAY]
 # data -> (evaluation samples, rows of (label, steps, overrides))
 CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
     "digits": (
@@ -78,15 +80,13 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
             (
                 "n_critic 1, lr 1e-3, 2700 steps, linear decay (the preset to 2026-11-27)",
                 2700,
-                ["model.n_critic=1", "model.lr=0.001", *LINEAR_DECAY, *PLAIN_PRIOR],
+                [*MAIN_SCHEDULE, *PLAIN_PRIOR],
             ),
             (
                 "the same with 10 separated Gaussians as prior, s = 8",
                 2700,
                 [
-                    "model.n_critic=1",
-                    "model.lr=0.001",
-                    *LINEAR_DECAY,
+                    *MAIN_SCHEDULE,
                     "model.prior_components=10",
                     "model.prior_separation=8",
                 ],
@@ -95,9 +95,7 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
                 "10 separated Gaussians, s = 16, 4000 steps (the preset)",
                 4000,
                 [
-                    "model.n_critic=1",
-                    "model.lr=0.001",
-                    *LINEAR_DECAY,
+                    *MAIN_SCHEDULE,
                     "model.prior_components=10",
                     "model.prior_separation=16",
                 ],
@@ -108,9 +106,7 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
                 8000,
                 [
                     "data.image_size=16",
-                    "model.n_critic=1",
-                    "model.lr=0.001",
-                    *LINEAR_DECAY,
+                    *MAIN_SCHEDULE,
                     *PLAIN_PRIOR,
                 ],
             ),
@@ -120,9 +116,7 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
                 [
                     "data.image_size=16",
                     "model.width=32",
-                    "model.n_critic=1",
-                    "model.lr=0.001",
-                    *LINEAR_DECAY,
+                    *MAIN_SCHEDULE,
                     *PLAIN_PRIOR,
                 ],
             ),
