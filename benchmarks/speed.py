@@ -1,7 +1,7 @@
 """Speed, measured side by side in one run: swgen against POT and against a bare PyTorch loop.
 
     python benchmarks/speed.py [--quick] [--device cpu|cuda] [--out benchmarks/results/speed.json]
-                               [--parts sliced training paper-steps]
+                               [--parts sliced training paper-steps memory-format]
 
 A lent GPU's numbers go to a file of their own, ``--out benchmarks/results/gpu/speed_<card>.json``,
 which ``benchmarks/run.py`` renders into the BENCHMARKS.md section ``speed:gpu/speed_<card>``.
@@ -19,7 +19,9 @@ which ``benchmarks/run.py`` renders into the BENCHMARKS.md section ``speed:gpu/s
    one-off costs);
 4. one generator step of SWGAN, WGAN-GP, CT-GAN and SWG each on its paper's own networks
    (``model.architecture=paper``, digits, the settings of the quality table's paper runs), on one
-   thread as those runs had: the exchange rate between their step counts at equal CPU time.
+   thread as those runs had: the exchange rate between their step counts at equal CPU time;
+5. one training step of each image model with its convolution weights contiguous against
+   channels-last (``train.memory_format``), the layout swgen picks on the CPU.
 
 Each timing is the median of several repeats after a warm-up; the contenders of a row are timed
 round-robin in the same process (one call of each per round), and bare-loop and engine runs
@@ -280,6 +282,61 @@ def training_rows(device: torch.device, quick: bool) -> list[dict]:
 
 PAPER_STEP_MODELS = ("swgan", "wgan-gp", "ctgan", "swg")
 
+# (label, overrides) of the training steps timed in both layouts: the main job itself, then
+# each image model at its digits preset, then SWGAN on its paper's networks
+MEMORY_FORMAT_CASES = (
+    ("main job (swgan preset)", []),
+    *(
+        (name, [f"model.name={name}"])
+        for name in ("wgan-gp", "ctgan", "swg", "dcgan", "gan", "wgan", "wae", "swae", "vae", "aae")
+    ),
+    ("swgan, paper networks, n_critic 4", ["model.architecture=paper", "model.n_critic=4"]),
+)
+
+
+def memory_format_rows(device: torch.device, quick: bool, sync: Callable[[], None]) -> list[dict]:
+    """Median seconds of one ``train_step`` with the convolution weights contiguous (NCHW)
+    against channels-last (NHWC, ``train.memory_format``), round-robin, on digits."""
+    from swgen.config import resolve
+    from swgen.data import build_dataset
+    from swgen.train.engine import build_model
+
+    cases = MEMORY_FORMAT_CASES[:2] if quick else MEMORY_FORMAT_CASES
+    repeats = 1 if quick else 9
+    rows = []
+    for label, overrides in cases:
+        steps = {}
+        for layout in ("contiguous", "channels_last"):
+            config = resolve(
+                overrides=[
+                    *overrides,
+                    f"train.device={device.type}",
+                    f"train.memory_format={layout}",
+                ]
+            )
+            data = build_dataset(config.data)
+            model = build_model(config, data, device)
+            batch = step_batch(data, config, model.batches_per_step, 0, device)
+            step_numbers = count()
+            steps[layout] = lambda m=model, b=batch, c=step_numbers: m.train_step(b, next(c))
+        seconds = interleaved_medians(steps, repeats, sync)
+        ratio = seconds["channels_last"] / seconds["contiguous"]
+        rows.append(
+            {
+                "case": label,
+                "contiguous_s": seconds["contiguous"],
+                "channels_last_s": seconds["channels_last"],
+                "ratio": ratio,
+                "threads": torch.get_num_threads(),
+            }
+        )
+        print(
+            f"memory format, {label:>34}: contiguous {seconds['contiguous'] * 1e3:8.1f} ms, "
+            f"channels-last {seconds['channels_last'] * 1e3:8.1f} ms ({ratio:.3f})",
+            flush=True,
+        )
+    return rows
+
 
 def paper_step_rows(device: torch.device, quick: bool, sync: Callable[[], None]) -> list[dict]:
     """Median seconds of one ``train_step`` of each model on its paper's networks, round-robin.
@@ -396,10 +453,27 @@ def render(results: dict) -> str:
             f"{row['over_wgan_gp']:.2f} |"
             for row in results["paper_steps"]
         ]
+    if results.get("memory_format"):
+        rows = results["memory_format"]
+        lines += [
+            "",
+            f"One training step with the convolution weights contiguous (NCHW) and channels-last "
+            f"(NHWC, `train.memory_format`), digits at each model's preset, "
+            f"{rows[0]['threads']} thread(s), medians of round-robin repeats (measured "
+            f"{results.get('memory_format_date', results.get('date'))}):",
+            "",
+            "| training step | contiguous ms | channels-last ms | channels-last / contiguous |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row['case']} | {row['contiguous_s'] * 1e3:.1f} | "
+            f"{row['channels_last_s'] * 1e3:.1f} | {row['ratio']:.2f} |"
+            for row in rows
+        ]
     return "\n".join(lines)
 
 
-PARTS = ("sliced", "training", "paper-steps")
+PARTS = ("sliced", "training", "paper-steps", "memory-format")
 
 
 def machine_info(device: torch.device) -> dict:
@@ -427,6 +501,9 @@ def measure(device: torch.device, quick: bool, parts: tuple[str, ...] = PARTS) -
     if "paper-steps" in parts:
         results["paper_steps"] = paper_step_rows(device, quick, sync)
         results["paper_steps_date"] = results["date"]
+    if "memory-format" in parts:
+        results["memory_format"] = memory_format_rows(device, quick, sync)
+        results["memory_format_date"] = results["date"]
     return results
 
 

@@ -176,6 +176,7 @@ CASES = [
     ("channels 2", "train data.channels=2", "data.channels must be 1 or 3"),
     ("limit 0", "train data.limit=0", "'data.limit' is 0"),
     ("fp16", "train train.mixed_precision=fp16", "not supported"),
+    ("memory format", "train train.memory_format=nhwc", "unknown train.memory_format"),
     ("no gpu", "train --device cuda", "is not available"),
     ("unknown device", "train --device tpu", "unknown device 'tpu'"),
     # --- train: config files ----------------------------------------------------------------

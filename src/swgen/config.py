@@ -54,6 +54,7 @@ class TrainConfig:
     seed: int = 0  # seeds weights, batches and noise: the same seed repeats the run
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     mixed_precision: str = "no"  # no | bf16 (through accelerate's autocast)
+    memory_format: str = "auto"  # auto (channels_last on the CPU) | channels_last | contiguous
     ema_decay: float = 0.999  # EMA of the generator's weights, used for samples; 0 turns it off
     lr_schedule: str = "constant"  # constant | linear (every rate decays to 0) | step (milestones)
     lr_decay_start: float = 0.0  # share of train.steps after which the linear decay begins
