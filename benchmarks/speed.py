@@ -1,7 +1,7 @@
 """Speed, measured side by side in one run: swgen against POT and against a bare PyTorch loop.
 
     python benchmarks/speed.py [--quick] [--device cpu|cuda] [--out benchmarks/results/speed.json]
-                               [--parts sliced training paper-steps memory-format]
+                               [--parts sliced training paper-steps memory-format dropout]
 
 A lent GPU's numbers go to a file of their own, ``--out benchmarks/results/gpu/speed_<card>.json``,
 which ``benchmarks/run.py`` renders into the BENCHMARKS.md section ``speed:gpu/speed_<card>``.
@@ -21,7 +21,8 @@ which ``benchmarks/run.py`` renders into the BENCHMARKS.md section ``speed:gpu/s
    (``model.architecture=paper``, digits, the settings of the quality table's paper runs), on one
    thread as those runs had: the exchange rate between their step counts at equal CPU time;
 5. one training step of each image model with its convolution weights contiguous against
-   channels-last (``train.memory_format``), the layout swgen picks on the CPU.
+   channels-last (``train.memory_format``), the layout swgen picks on the CPU;
+6. one CT-GAN step with swgen's dropout (CPU masks drawn from uniforms) against ``nn.Dropout``.
 
 Each timing is the median of several repeats after a warm-up; the contenders of a row are timed
 round-robin in the same process (one call of each per round), and bare-loop and engine runs
@@ -42,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
 from swgen.data.base import Batch
 
@@ -387,6 +389,45 @@ def paper_step_rows(device: torch.device, quick: bool, sync: Callable[[], None])
     return rows
 
 
+def dropout_rows(device: torch.device, quick: bool, sync: Callable[[], None]) -> list[dict]:
+    """Median seconds of one CT-GAN ``train_step`` (digits, its preset: the official MNIST
+    critic with dropout 0.5 after every layer) with swgen's dropout, whose CPU mask is drawn
+    from uniforms, against the same step with ``torch.nn.Dropout``, round-robin."""
+    from swgen.config import resolve
+    from swgen.data import build_dataset
+    from swgen.models.ctgan import Dropout
+    from swgen.train.engine import build_model
+
+    steps = {}
+    for mask in ("torch", "swgen"):
+        config = resolve(overrides=["model.name=ctgan", f"train.device={device.type}"])
+        data = build_dataset(config.data)
+        model = build_model(config, data, device)
+        if mask == "torch":
+            layers = model.critic.features
+            for index, layer in enumerate(layers):
+                if isinstance(layer, Dropout):
+                    layers[index] = nn.Dropout(layer.p)
+        batch = step_batch(data, config, model.batches_per_step, 0, device)
+        step_numbers = count()
+        steps[mask] = lambda m=model, b=batch, c=step_numbers: m.train_step(b, next(c))
+    seconds = interleaved_medians(steps, 1 if quick else 9, sync)
+    ratio = seconds["swgen"] / seconds["torch"]
+    print(
+        f"ctgan step, dropout masks from torch {seconds['torch'] * 1e3:.1f} ms, from uniforms "
+        f"{seconds['swgen'] * 1e3:.1f} ms ({ratio:.3f})",
+        flush=True,
+    )
+    return [
+        {
+            "torch_s": seconds["torch"],
+            "swgen_s": seconds["swgen"],
+            "ratio": ratio,
+            "threads": torch.get_num_threads(),
+        }
+    ]
+
+
 def render(results: dict) -> str:
     """Markdown tables of a ``speed.json``: what ``benchmarks/run.py`` puts in BENCHMARKS.md."""
     machine = results["machine"]
@@ -470,10 +511,18 @@ def render(results: dict) -> str:
             f"{row['channels_last_s'] * 1e3:.1f} | {row['ratio']:.2f} |"
             for row in rows
         ]
+    for row in results.get("dropout", []):
+        lines += [
+            "",
+            f"One CT-GAN training step (digits, its preset, {row['threads']} thread(s), measured "
+            f"{results.get('dropout_date', results.get('date'))}): dropout masks from "
+            f"`torch.nn.Dropout` {row['torch_s'] * 1e3:.1f} ms, from swgen's uniforms "
+            f"{row['swgen_s'] * 1e3:.1f} ms ({row['ratio']:.2f}).",
+        ]
     return "\n".join(lines)
 
 
-PARTS = ("sliced", "training", "paper-steps", "memory-format")
+PARTS = ("sliced", "training", "paper-steps", "memory-format", "dropout")
 
 
 def machine_info(device: torch.device) -> dict:
@@ -504,6 +553,9 @@ def measure(device: torch.device, quick: bool, parts: tuple[str, ...] = PARTS) -
     if "memory-format" in parts:
         results["memory_format"] = memory_format_rows(device, quick, sync)
         results["memory_format_date"] = results["date"]
+    if "dropout" in parts:
+        results["dropout"] = dropout_rows(device, quick, sync)
+        results["dropout_date"] = results["date"]
     return results
 
 

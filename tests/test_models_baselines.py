@@ -256,3 +256,25 @@ def test_train_and_sample_through_the_cli(tmp_path, model):
     assert main(["sample", str(run), "-n", "10", "-o", str(samples)]) == 0
     array = np.load(samples)
     assert array.shape == (10, 2) and np.isfinite(array).all()
+
+
+def test_ctgan_dropout_mask_is_torchs_dropout_drawn_from_uniforms():
+    """The CPU mask keeps each unit with probability 1 - p and scales it by 1 / (1 - p), as
+    ``nn.Dropout``; two passes draw different masks (the consistency term needs them); the
+    gradient is the mask; evaluation mode is the identity."""
+    from swgen.models.ctgan import Dropout
+
+    torch.manual_seed(0)
+    dropout = Dropout(0.3)
+    x = torch.rand(1000, 1000) + 0.5  # no zeros of its own
+    x.requires_grad_(True)
+    y = dropout(x)
+    kept = y != 0
+    # 10^6 Bernoulli(0.7) draws: the kept share is within 5 standard deviations (0.00046 each)
+    assert abs(kept.float().mean().item() - 0.7) < 5 * (0.7 * 0.3 / 1e6) ** 0.5
+    torch.testing.assert_close(y[kept], x[kept] / 0.7)
+    y.sum().backward()
+    torch.testing.assert_close(x.grad, kept.float() / 0.7)
+    assert not torch.equal(dropout(x) != 0, kept)
+    dropout.eval()
+    assert torch.equal(dropout(x), x)
