@@ -144,3 +144,66 @@ def test_cli_samples_and_measures_jacobian_truncation(trained, tmp_path):
     assert main(["sample", str(trained), "-n", "64", "-o", str(out), "--jacobian-keep", "0.5"]) == 0
     assert np.load(out).shape == (64, 2)
     assert math.isfinite(float(np.load(out).sum()))
+
+
+def test_ranks_within_groups_keep_the_same_share_of_each_group():
+    generator = torch.Generator().manual_seed(0)
+    groups = torch.randint(0, 4, (1000,), generator=generator)
+    # Group g's values all lie above group g - 1's: one threshold would keep whole groups.
+    values = groups.double() * 10 + torch.rand(1000, generator=generator, dtype=torch.float64)
+    from swgen.train.checkpoint import ranks_within
+
+    kept = ranks_within(values, groups).argsort(stable=True)[:300]
+    for group in range(4):
+        members = groups == group
+        chosen = torch.zeros(1000, dtype=torch.bool)
+        chosen[kept] = True
+        size, taken = int(members.sum()), int((chosen & members).sum())
+        assert abs(taken - 0.3 * size) <= 1
+        # and within the group, its smallest values
+        assert torch.equal(
+            values[chosen & members].sort().values, values[members].sort().values[:taken]
+        )
+
+
+def test_nearest_component_is_the_drawn_one():
+    from swgen.models.latent_prior import LatentPriorSettings, nearest_component
+
+    generator = torch.Generator().manual_seed(0)
+    drawn = torch.randint(0, 10, (20000,), generator=generator)
+    z = torch.randn(20000, 128, generator=generator)
+    z[torch.arange(20000), drawn] += 8.0
+    settings = LatentPriorSettings(prior_components=10, prior_separation=8.0)
+    assert torch.equal(nearest_component(z, settings), drawn)
+    # with the means too close for it, the nearest is often another component
+    z = torch.randn(20000, 128, generator=generator)
+    z[torch.arange(20000), drawn] += 1.0
+    assert (nearest_component(z, settings) != drawn).float().mean() > 0.3
+
+
+def test_a_mixture_prior_keeps_the_same_share_of_every_component(tmp_path, monkeypatch):
+    run_dir = tmp_path / "run"
+    tiny = ["train.progress=false", "train.steps=2", "model.width=16", "train.batch_size=32"]
+    mixture = ["model.latent_dim=16", "model.prior_components=5", "model.prior_separation=8"]
+    argv = ["train", "--model", "swgan", "--data", "gaussians25", "--out", str(run_dir)]
+    assert main([*argv, *tiny, *mixture]) == 0
+    run = load_trained(run_dir)
+    components = lambda codes: codes[:, :5].argmax(dim=1)  # noqa: E731  (the drawn ones)
+    # A stand-in norm that grows with the component: one threshold would keep components 0-2.
+    monkeypatch.setattr(
+        run.model,
+        "jacobian_norms",
+        lambda codes, probes, generator: components(codes).double() + codes[:, 10].double() / 100,
+    )
+    drawn = []
+    plain_draw = run.draw_codes
+    monkeypatch.setattr(run, "draw_codes", lambda *a: drawn.append(plain_draw(*a)) or drawn[-1])
+    monkeypatch.setattr(run, "generate", lambda codes: codes)
+    run.keep_low_jacobian(0.5)
+    kept = run.sample(500, seed=3)
+    candidates = torch.cat(drawn)
+    assert len(candidates) == 1000 and len(kept) == 500
+    for component in range(5):
+        in_candidates = int((components(candidates) == component).sum())
+        in_kept = int((components(kept) == component).sum())
+        assert abs(in_kept - in_candidates / 2) <= 1, component

@@ -254,6 +254,11 @@ class GenerativeModel(nn.Module):
             raise ValueError("a conditional model needs the labels of its batch")
         return append_labels(x, labels, self.num_conditions)
 
+    def prior_components_of(self, codes: Tensor) -> Tensor | None:
+        """For a prior of several components, the component of each of ``sample_codes``'s
+        codes (``(n,)`` indices); ``None`` for a prior of one piece, as N(0, I)."""
+        return None
+
     def sample_codes(
         self,
         n: int,

@@ -34,7 +34,12 @@ from swgen.models import gan_losses
 from swgen.models.base import GenerativeModel, requires_grad
 from swgen.models.conditioning import with_label_inputs
 from swgen.models.hyperparameters import Norm, check_positive
-from swgen.models.latent_prior import LatentPriorSettings, shift_to_components, training_codes
+from swgen.models.latent_prior import (
+    LatentPriorSettings,
+    nearest_component,
+    shift_to_components,
+    training_codes,
+)
 from swgen.models.penalties import generator_smoothness
 from swgen.nn import build_encoder, build_generator
 from swgen.registry import MODELS
@@ -187,6 +192,11 @@ class GAN(GenerativeModel):
         components when it has several (a truncation cuts each component's tails)."""
         eps = super().sample_latent(n, generator, truncation)
         return shift_to_components(eps, self.config, generator)
+
+    def prior_components_of(self, codes: Tensor) -> Tensor | None:
+        if self.config.prior_components == 1:
+            return None
+        return nearest_component(codes[:, : self.latent_dim], self.config)
 
     def train_step(self, batch: Batch, step: int) -> dict[str, Tensor]:
         real = batch.x

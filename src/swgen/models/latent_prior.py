@@ -63,6 +63,17 @@ def component_means(components: Tensor, latent_dim: int, separation: float) -> T
     return means
 
 
+def nearest_component(z: Tensor, settings: LatentPriorSettings) -> Tensor:
+    """The component whose mean ``s e_c`` is nearest each code of ``z`` (``(n,)`` indices).
+
+    ``||z - s e_c||^2 = ||z||^2 - 2 s z_c + s^2``, so it is the largest of the first K
+    coordinates. It is the component a code was drawn from unless the noise moved it past
+    another mean: the gap between the drawn component's coordinate and another's is
+    ``N(s, 2)``, so that happens with probability at most ``(K - 1) Phi(-s / sqrt 2)``
+    (7e-8 at K = 10, s = 8)."""
+    return z[:, : settings.prior_components].argmax(dim=1)
+
+
 def training_codes(n: int, latent_dim: int, settings: LatentPriorSettings, device) -> Tensor:
     """``n`` prior codes for a training step, from the noise stream every process shares
     (:func:`per_sample_noise`): the Gaussian part first, then one uniform per sample that picks

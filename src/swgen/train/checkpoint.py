@@ -187,6 +187,12 @@ class TrainedRun:
         """The ``n`` codes of smallest Jacobian norm among ``ceil(n / jacobian_keep)`` drawn,
         in the order they were drawn (ties broken by that order, so a seed gives one set).
 
+        With a prior of several components (``model.prior_components``) each component keeps
+        the same share of its own codes, those of smallest norm (:func:`ranks_within`): the
+        mixture's weights stay as trained. One threshold over all would reweight it, since the
+        components' typical norms differ with what each draws (the main job, keeping half:
+        its most-drawn class went from 207 to 378 of 2000 samples, BENCHMARKS.md).
+
         The candidates are drawn in :meth:`sample`'s chunks before any direction of the
         estimate, so ``jacobian_keep=1`` keeps exactly the codes, and samples, of a plain
         ``sample``."""
@@ -205,7 +211,9 @@ class TrainedRun:
                 for part in codes.split(batch)
             ]
         )
-        kept = norms.argsort(stable=True)[:n].sort().values
+        components = self.model.prior_components_of(codes)
+        ranks = norms if components is None else ranks_within(norms, components.to(norms.device))
+        kept = ranks.argsort(stable=True)[:n].sort().values
         return codes[kept.to(codes.device)]
 
     def label_index(self, text: str) -> int:
@@ -224,6 +232,19 @@ class TrainedRun:
             f"{k} ({name})" if name != str(k) else name for k, name in enumerate(names)
         )
         raise UserError(f"unknown label {text!r}; this run's classes are {shown}")
+
+
+def ranks_within(values: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
+    """Each value's rank within its group as a share of the group's size, ``r / m`` for the
+    ``r``-th smallest (from 0) of ``m``: taking the smallest shares takes the same fraction
+    of every group, up to one element, and the smallest values within each."""
+    shares = torch.empty(len(values), dtype=torch.float64, device=values.device)
+    for group in groups.unique():
+        members = (groups == group).nonzero().squeeze(1)
+        order = values[members].argsort(stable=True)
+        positions = torch.arange(len(members), dtype=torch.float64, device=values.device)
+        shares[members[order]] = positions / len(members)
+    return shares
 
 
 def load_trained(run_dir: str | Path, device: str = "cpu", use_ema: bool = True) -> TrainedRun:
