@@ -9,7 +9,8 @@ eval``'s classifier metrics on ``n`` samples drawn from the prior as trained ("n
 the prior truncated at each bound, in prior standard deviations (Brock et al. 2019, BigGAN,
 Sec. 3.1; :func:`swgen.models.base.truncated_normal`), and kept by Jacobian-based truncation at
 each fraction (Tanielian et al. 2020, Sec. 4: of ``n / fraction`` prior codes, the ``n`` where
-the generator's Jacobian norm is smallest; ``TrainedRun.keep_low_jacobian``): FID, precision
+the generator's Jacobian norm is smallest, within each component of a mixture prior;
+``TrainedRun.keep_low_jacobian``): FID, precision
 and recall (Kynkäänniemi et al.) and the share of samples the classifier gives one class a
 probability of at least 0.9, beside that share for real images. The same sample seed for every
 row, so rows differ by the sampling alone. Nothing is written into the run folders

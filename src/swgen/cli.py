@@ -284,7 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--jacobian-keep", type=float, metavar="FRACTION",
         help="keep the FRACTION of latent codes where the generator changes slowest (Jacobian-"
-        "based truncation): rejects samples that fall between modes, e.g. blends of two digits",
+        "based truncation; of each component's codes, for a mixture prior): rejects samples "
+        "that fall between modes, e.g. blends of two digits",
     )  # fmt: skip
     sample.set_defaults(handler=_sample)
 
