@@ -88,9 +88,9 @@ MEMORY_FORMATS = ("auto", "channels_last", "contiguous")
 
 def conv_memory_format(setting: str, device: torch.device) -> str:
     """The layout of 2-D convolution weights: ``auto`` is ``channels_last`` on the CPU, where
-    oneDNN runs NHWC convolutions and their double backward faster (BENCHMARKS.md, "Memory
-    format": a training step 0.74-0.99 times as long, the main job 0.88), and ``contiguous``
-    elsewhere, where it was not measured."""
+    oneDNN runs NHWC convolutions and their double backward faster (BENCHMARKS.md, "Speed",
+    the memory-format table: a training step 0.79-1.01 times as long, the main job 0.83-0.90),
+    and ``contiguous`` elsewhere, where it was not measured."""
     if setting not in MEMORY_FORMATS:
         raise UserError(
             f"unknown train.memory_format {setting!r}; choose one of: " + ", ".join(MEMORY_FORMATS)
