@@ -81,6 +81,21 @@ def step_batch(data, config, per_step: int, step: int, device: torch.device) -> 
     return Batch.cat(rows).to(device)
 
 
+def repeated_step(overrides: list[str], device: torch.device) -> tuple[torch.nn.Module, Callable]:
+    """The model the config ``overrides`` build on ``device``, and a call of its ``train_step``
+    on one fixed real batch (the step number counting up), for round-robin timing."""
+    from swgen.config import resolve
+    from swgen.data import build_dataset
+    from swgen.train.engine import build_model
+
+    config = resolve(overrides=[*overrides, f"train.device={device.type}"])
+    data = build_dataset(config.data)
+    model = build_model(config, data, device)
+    batch = step_batch(data, config, model.batches_per_step, 0, device)
+    step_numbers = count()
+    return model, lambda: model.train_step(batch, next(step_numbers))
+
+
 def sliced_rows(device: torch.device, quick: bool, sync: Callable[[], None]) -> list[dict]:
     import ot
 
@@ -299,28 +314,14 @@ MEMORY_FORMAT_CASES = (
 def memory_format_rows(device: torch.device, quick: bool, sync: Callable[[], None]) -> list[dict]:
     """Median seconds of one ``train_step`` with the convolution weights contiguous (NCHW)
     against channels-last (NHWC, ``train.memory_format``), round-robin, on digits."""
-    from swgen.config import resolve
-    from swgen.data import build_dataset
-    from swgen.train.engine import build_model
-
     cases = MEMORY_FORMAT_CASES[:2] if quick else MEMORY_FORMAT_CASES
     repeats = 1 if quick else 9
     rows = []
     for label, overrides in cases:
-        steps = {}
-        for layout in ("contiguous", "channels_last"):
-            config = resolve(
-                overrides=[
-                    *overrides,
-                    f"train.device={device.type}",
-                    f"train.memory_format={layout}",
-                ]
-            )
-            data = build_dataset(config.data)
-            model = build_model(config, data, device)
-            batch = step_batch(data, config, model.batches_per_step, 0, device)
-            step_numbers = count()
-            steps[layout] = lambda m=model, b=batch, c=step_numbers: m.train_step(b, next(c))
+        steps = {
+            layout: repeated_step([*overrides, f"train.memory_format={layout}"], device)[1]
+            for layout in ("contiguous", "channels_last")
+        }
         seconds = interleaved_medians(steps, repeats, sync)
         ratio = seconds["channels_last"] / seconds["contiguous"]
         rows.append(
@@ -348,29 +349,18 @@ def paper_step_rows(device: torch.device, quick: bool, sync: Callable[[], None])
     """
     from quality import PAPER_SETTINGS
 
-    from swgen.config import resolve
-    from swgen.data import build_dataset
-    from swgen.train.engine import build_model
-
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         steps = {}
         for model_name in PAPER_STEP_MODELS:
-            config = resolve(
-                overrides=[
-                    f"model.name={model_name}",
-                    "data.name=digits",
-                    "model.architecture=paper",
-                    f"train.device={device.type}",
-                    *PAPER_SETTINGS.get((model_name, "digits"), []),
-                ]
-            )
-            data = build_dataset(config.data)
-            model = build_model(config, data, device)
-            batch = step_batch(data, config, model.batches_per_step, 0, device)
-            step_numbers = count()
-            steps[model_name] = lambda m=model, b=batch, c=step_numbers: m.train_step(b, next(c))
+            overrides = [
+                f"model.name={model_name}",
+                "data.name=digits",
+                "model.architecture=paper",
+                *PAPER_SETTINGS.get((model_name, "digits"), []),
+            ]
+            steps[model_name] = repeated_step(overrides, device)[1]
         # a GPU step takes milliseconds, so more rounds cost nothing there and steady the medians
         repeats = 1 if quick else (15 if device.type == "cuda" else 5)
         seconds = interleaved_medians(steps, repeats, sync)
@@ -393,24 +383,16 @@ def dropout_rows(device: torch.device, quick: bool, sync: Callable[[], None]) ->
     """Median seconds of one CT-GAN ``train_step`` (digits, its preset: the official MNIST
     critic with dropout 0.5 after every layer) with swgen's dropout, whose CPU mask is drawn
     from uniforms, against the same step with ``torch.nn.Dropout``, round-robin."""
-    from swgen.config import resolve
-    from swgen.data import build_dataset
     from swgen.models.ctgan import Dropout
-    from swgen.train.engine import build_model
 
     steps = {}
     for mask in ("torch", "swgen"):
-        config = resolve(overrides=["model.name=ctgan", f"train.device={device.type}"])
-        data = build_dataset(config.data)
-        model = build_model(config, data, device)
+        model, steps[mask] = repeated_step(["model.name=ctgan"], device)
         if mask == "torch":
             layers = model.critic.features
             for index, layer in enumerate(layers):
                 if isinstance(layer, Dropout):
                     layers[index] = nn.Dropout(layer.p)
-        batch = step_batch(data, config, model.batches_per_step, 0, device)
-        step_numbers = count()
-        steps[mask] = lambda m=model, b=batch, c=step_numbers: m.train_step(b, next(c))
     seconds = interleaved_medians(steps, 1 if quick else 9, sync)
     ratio = seconds["swgen"] / seconds["torch"]
     print(
