@@ -57,7 +57,7 @@ class Dropout(nn.Dropout):
         if not self.training or self.p == 0 or self.inplace or x.device.type != "cpu":
             return super().forward(x)
         keep = torch.rand_like(x).ge_(self.p)
-        return x * keep.to(x.dtype).mul_(1 / (1 - self.p))
+        return x * keep.mul_(1 / (1 - self.p))  # ge_ kept the dtype: 0.0 or 1.0
 
 
 class FeatureCritic(nn.Module):
