@@ -2,7 +2,8 @@
 fidelity against variety.
 
     python benchmarks/truncation.py RUN [RUN ...] [--bounds 2 1.5 1 0.5] [--jacobian-keeps 0.9 0.7]
-        [--n 2000] [--seed 0]
+        [--pairs 2:0.9] [--n 2000] [--seed 0] [--save rows.json] [--plot frontier.png]
+    python benchmarks/truncation.py --load rows.json [rows.json ...] [--plot frontier.png]
 
 For each trained run on a data set with a shipped classifier (digits, Fashion-MNIST), ``swgen
 eval``'s classifier metrics on ``n`` samples drawn from the prior as trained ("none"), from
@@ -15,11 +16,16 @@ and recall (Kynkäänniemi et al.) and the share of samples the classifier gives
 probability of at least 0.9, beside that share for real images. The same sample seed for every
 row, so rows differ by the sampling alone. Nothing is written into the run folders
 (``evaluate_run(..., write=False)``).
+
+``--save`` keeps the rows as JSON and ``--load`` renders saved rows again without sampling;
+``--plot`` draws each run's recognised share against its FID, one line per way of sampling: the
+fidelity-variety trade-off each dial offers, beside real images' share.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 Sampling = tuple[float | None, float | None]  # (truncation bound, Jacobian keep fraction)
@@ -75,22 +81,111 @@ def render(results: dict[str, list[dict]]) -> str:
     return "\n".join(lines)
 
 
+def family(sampling: str) -> str:
+    """The dial a row turns: "truncation", "Jacobian keep", both, or "none"."""
+    if sampling == "none":
+        return "none"
+    return ", ".join(part.rsplit(" ", 1)[0] for part in sampling.split(", "))
+
+
+def setting(sampling: str) -> str:
+    return ", ".join(part.rsplit(" ", 1)[1] for part in sampling.split(", "))
+
+
+def plot(results: dict[str, list[dict]], path: Path) -> None:
+    """Recognised share against FID (log scale): each run's untruncated point joined to its
+    rows of one family, in the order given, each point labelled by its setting."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
+    families = sorted({family(r["sampling"]) for rows in results.values() for r in rows} - {"none"})
+    colours = dict(zip(families, ["tab:blue", "tab:orange", "tab:green", "tab:red"], strict=False))
+    markers = ["o", "s", "^", "D", "v", "P"]
+    figure, axis = plt.subplots(figsize=(8, 5))
+    for index, (name, rows) in enumerate(results.items()):
+        plain = [r for r in rows if r["sampling"] == "none"]
+        for kind in families:
+            points = plain + [r for r in rows if family(r["sampling"]) == kind]
+            axis.plot(
+                [r["fid"] for r in points],
+                [r["recognised"] for r in points],
+                color=colours[kind],
+                marker=markers[index % len(markers)],
+                markersize=4,
+                alpha=0.8,
+                label=f"{kind}: {name}",
+            )
+            if index == 0:
+                for r in points[len(plain) :]:
+                    axis.annotate(
+                        setting(r["sampling"]),
+                        (r["fid"], r["recognised"]),
+                        textcoords="offset points",
+                        xytext=(4, -10),
+                        fontsize=7,
+                        color=colours[kind],
+                    )
+    real = [r["recognised_real"] for rows in results.values() for r in rows]
+    if real:
+        axis.axhline(max(real), color="black", linestyle="--", linewidth=1, label="real images")
+    axis.set_xscale("log")
+    axis.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    axis.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    axis.set_xlabel("classifier FID (log scale; lower is better)")
+    axis.set_ylabel("share recognised (classifier p >= 0.9)")
+    axis.set_title("Fidelity against variety: sampling dials on trained runs")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=6, ncol=2)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("runs", nargs="*", type=Path)
     parser.add_argument("--bounds", nargs="*", type=float, default=[2.0, 1.5, 1.0, 0.5])
     parser.add_argument("--jacobian-keeps", nargs="*", type=float, default=[])
+    parser.add_argument(
+        "--pairs",
+        nargs="*",
+        default=[],
+        metavar="BOUND:KEEP",
+        help="both at once: Jacobian-based truncation among codes of the truncated prior",
+    )
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--save", type=Path, default=None, help="write the rows to this JSON file")
+    parser.add_argument(
+        "--load", nargs="*", type=Path, default=[], help="render rows saved by --save (no sampling)"
+    )
+    parser.add_argument("--plot", type=Path, default=None)
     args = parser.parse_args()
+    if not args.runs and not args.load:
+        parser.error("give trained run folders, or --load rows saved by --save")
     samplings: list[Sampling] = [(None, None)]
     samplings += [(bound, None) for bound in args.bounds]
     samplings += [(None, keep) for keep in args.jacobian_keeps]
-    results = {
-        f"{run.parent.parent.name}/{run.name}": measure(run, samplings, args.n, args.seed)
-        for run in args.runs
-    }
+    for pair in args.pairs:
+        bound, _, keep = pair.partition(":")
+        try:
+            samplings.append((float(bound), float(keep)))
+        except ValueError:
+            parser.error(f"--pairs takes BOUND:KEEP, such as 2:0.9; got {pair!r}")
+    results: dict[str, list[dict]] = {}
+    for saved in args.load:
+        results.update(json.loads(saved.read_text()))
+    for run in args.runs:
+        results[f"{run.parent.parent.name}/{run.name}"] = measure(run, samplings, args.n, args.seed)
+    if args.save is not None:
+        args.save.write_text(json.dumps(results, indent=1))
     print(render(results))
+    if args.plot is not None:
+        plot(results, args.plot)
 
 
 if __name__ == "__main__":
