@@ -81,6 +81,38 @@ def render(results: dict[str, list[dict]]) -> str:
     return "\n".join(lines)
 
 
+def mean_cell(rows: list[dict], key: str, digits: int, spread: bool = True) -> str:
+    values = [r[key] for r in rows]
+    mean = f"{sum(values) / len(values):.{digits}f}"
+    if not spread:
+        return mean
+    return f"{mean} ({' / '.join(f'{v:.{digits}f}' for v in values)})"
+
+
+def render_means(results: dict[str, list[dict]]) -> str:
+    """One row per way of sampling that every run has: the mean over runs, then each run's
+    value, for FID and the recognised share; precision and recall as means."""
+    names = list(results)
+    by_run = [{r["sampling"]: r for r in results[name]} for name in names]
+    samplings = [
+        r["sampling"] for r in results[names[0]] if all(r["sampling"] in b for b in by_run)
+    ]
+    lines = [
+        f"Means over {len(names)} runs ({', '.join(names)}); each run's value in brackets.",
+        "",
+        "| sampling | FID | recognised | P | R |",
+        "|---|---|---|---|---|",
+    ]
+    for sampling in samplings:
+        rows = [b[sampling] for b in by_run]
+        lines.append(
+            f"| {sampling} | {mean_cell(rows, 'fid', 2)} | {mean_cell(rows, 'recognised', 3)} "
+            f"| {mean_cell(rows, 'precision', 3, spread=False)} "
+            f"| {mean_cell(rows, 'recall', 3, spread=False)} |"
+        )
+    return "\n".join(lines)
+
+
 def family(sampling: str) -> str:
     """The dial a row turns: "truncation", "Jacobian keep", both, or "none"."""
     if sampling == "none":
@@ -184,6 +216,9 @@ def main() -> None:
     if args.save is not None:
         args.save.write_text(json.dumps(results, indent=1))
     print(render(results))
+    if len(results) > 1:
+        print()
+        print(render_means(results))
     if args.plot is not None:
         plot(results, args.plot)
 
