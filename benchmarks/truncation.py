@@ -125,52 +125,66 @@ def setting(sampling: str) -> str:
 
 
 def plot(results: dict[str, list[dict]], path: Path) -> None:
-    """Recognised share against FID (log scale): each run's untruncated point joined to its
-    rows of one family, in the order given, each point labelled by its setting."""
+    """Recognised share against FID (log scale), one line per family of sampling: the mean over
+    the runs of each setting that every run has, from the untruncated point to the strongest
+    setting, each labelled; every run's own rows as faint points of the same colour."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
-    families = sorted({family(r["sampling"]) for rows in results.values() for r in rows} - {"none"})
+    by_run = [{r["sampling"]: r for r in rows} for rows in results.values()]
+    shared = [s for s in by_run[0] if all(s in b for b in by_run)]
+    means = {
+        s: {k: sum(b[s][k] for b in by_run) / len(by_run) for k in ("fid", "recognised")}
+        for s in shared
+    }
+    families = sorted({family(s) for s in shared} - {"none"})
     colours = dict(zip(families, ["tab:blue", "tab:orange", "tab:green", "tab:red"], strict=False))
-    markers = ["o", "s", "^", "D", "v", "P"]
     figure, axis = plt.subplots(figsize=(8, 5))
-    for index, (name, rows) in enumerate(results.items()):
-        plain = [r for r in rows if r["sampling"] == "none"]
-        for kind in families:
-            points = plain + [r for r in rows if family(r["sampling"]) == kind]
-            axis.plot(
-                [r["fid"] for r in points],
-                [r["recognised"] for r in points],
+    for kind in families:
+        settings = sorted(
+            [s for s in shared if family(s) == kind], key=lambda s: means[s]["recognised"]
+        )
+        line = ["none"] * ("none" in means) + settings
+        axis.plot(
+            [means[s]["fid"] for s in line],
+            [means[s]["recognised"] for s in line],
+            color=colours[kind],
+            marker="o",
+            markersize=4,
+            label=f"{kind} (mean of {len(by_run)} run{'s' * (len(by_run) > 1)})",
+        )
+        for s in settings:
+            axis.annotate(
+                setting(s),
+                (means[s]["fid"], means[s]["recognised"]),
+                textcoords="offset points",
+                xytext=(4, -10),
+                fontsize=7,
                 color=colours[kind],
-                marker=markers[index % len(markers)],
-                markersize=4,
-                alpha=0.8,
-                label=f"{kind}: {name}",
             )
-            if index == 0:
-                for r in points[len(plain) :]:
-                    axis.annotate(
-                        setting(r["sampling"]),
-                        (r["fid"], r["recognised"]),
-                        textcoords="offset points",
-                        xytext=(4, -10),
-                        fontsize=7,
-                        color=colours[kind],
-                    )
+        if len(by_run) > 1:
+            axis.scatter(
+                [b[s]["fid"] for b in by_run for s in settings],
+                [b[s]["recognised"] for b in by_run for s in settings],
+                color=colours[kind],
+                s=8,
+                alpha=0.3,
+            )
     real = [r["recognised_real"] for rows in results.values() for r in rows]
     if real:
         axis.axhline(max(real), color="black", linestyle="--", linewidth=1, label="real images")
     axis.set_xscale("log")
+    axis.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
     axis.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
     axis.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axis.set_xlabel("classifier FID (log scale; lower is better)")
     axis.set_ylabel("share recognised (classifier p >= 0.9)")
     axis.set_title("Fidelity against variety: sampling dials on trained runs")
     axis.grid(alpha=0.3)
-    axis.legend(fontsize=6, ncol=2)
+    axis.legend(fontsize=8)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
