@@ -144,3 +144,92 @@ def test_exploration_draws_each_component_on_its_axis():
     assert all(torch.equal(plain[name], codes[name]) for name in plain)  # the other strips stay
     rows = codes["components"].view(4, 5, 16)
     assert torch.equal(rows[:, :, :4].argmax(dim=2), torch.arange(4).view(4, 1).expand(4, 5))
+
+
+# --- InfoGAN's mutual-information term for the components (model.info_weight) ----------------
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["model.info_weight=1"], "needs a prior of several components"),
+        (["model.info_weight=-1", "model.prior_components=4"], "info_weight must be a number >= 0"),
+    ],
+)
+def test_bad_information_settings_are_refused(overrides, message):
+    with pytest.raises(UserError, match=re.escape(message)):
+        model_with("swgan", *overrides)
+
+
+def test_a_model_with_its_own_step_refuses_the_information_term():
+    with pytest.raises(UserError, match="not implemented for SWG"):
+        model_with("swg", "model.prior_components=4", "model.info_weight=1")
+
+
+def test_information_term_is_weighted_cross_entropy_of_the_drawing_component():
+    model = model_with(
+        "swgan", "model.prior_components=4", "model.prior_separation=30", "model.info_weight=0.5"
+    )
+    assert model_with("swgan", "model.prior_components=4").component_head is None
+    torch.manual_seed(0)
+    drawn = torch.arange(64) % 4  # the components, known here rather than read back
+    noise = torch.randn(64, model.latent_dim)
+    noise[torch.arange(64), drawn] += 30.0
+    fake = model.generator(noise)
+    logits = model.component_head(fake)
+    # -log softmax(logits)[c], averaged by hand
+    expected = 0.5 * -(logits.log_softmax(dim=1)[torch.arange(64), drawn]).mean()
+    assert torch.allclose(model.component_information(noise, fake), expected, rtol=1e-6)
+    assert model_with("swgan").component_information(noise, fake) is None
+
+
+def test_information_term_trains_the_head_and_reaches_the_generator():
+    def one_step(weight: str):
+        torch.manual_seed(1)
+        model = model_with(
+            "swgan",
+            "model.prior_components=4",
+            "model.prior_separation=30",
+            f"model.info_weight={weight}",
+            "model.n_critic=1",
+        )
+        head = None if model.component_head is None else model.component_head.state_dict()
+        head = None if head is None else {k: v.clone() for k, v in head.items()}
+        torch.manual_seed(2)
+        batch = model_batch(model)
+        logs = model.train_step(batch, 0)
+        return model, head, logs
+
+    plain, _, plain_logs = one_step("0")
+    informed, head_before, logs = one_step("10")
+    assert "component_information" in logs and "component_information" not in plain_logs
+    head_after = informed.component_head.state_dict()
+    assert any(not torch.equal(head_before[k], head_after[k]) for k in head_before)
+    # Same draws, same critic update: the generators differ only through the term's gradient.
+    for a, b in zip(plain.critic.parameters(), informed.critic.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert any(
+        not torch.equal(a, b)
+        for a, b in zip(plain.generator.parameters(), informed.generator.parameters(), strict=True)
+    )
+
+
+def model_batch(model):
+    from swgen.data.base import Batch
+
+    return Batch(x=torch.randn(64, *model.data.shape))
+
+
+def test_cli_trains_resumes_and_samples_with_the_information_term(tmp_path):
+    common = ["--model", "swgan", "--data", "gaussians8", "train.progress=false"]
+    prior = ["model.prior_components=8", "model.info_weight=1", "train.checkpoint_every=2"]
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    assert main(["train", *common, "--out", str(straight), *prior, "train.steps=4"]) == 0
+    assert main(["train", *common, "--out", str(resumed), *prior, "train.steps=2"]) == 0
+    assert main(["train", "--resume", str(resumed), "train.steps=4"]) == 0
+    a, b = load_trained(straight), load_trained(resumed)
+    assert a.model.component_head is not None
+    for (name, x), (_, y) in zip(
+        a.model.state_dict().items(), b.model.state_dict().items(), strict=True
+    ):
+        assert torch.equal(x, y), name
+    out = tmp_path / "samples.npy"
+    assert main(["sample", str(straight), "-n", "16", "-o", str(out)]) == 0

@@ -302,14 +302,23 @@ class GenerativeModel(nn.Module):
         self._backward = backward
         self._sync = sync
 
-    def optimize(self, loss: Tensor, optimizer: torch.optim.Optimizer) -> None:
-        """One update of the parameters ``optimizer`` holds: zero, backward, all-reduce, step."""
-        optimizer.zero_grad(set_to_none=True)
+    def optimize(self, loss: Tensor, *optimizers: torch.optim.Optimizer) -> None:
+        """One update of the parameters the ``optimizers`` hold: zero, backward, all-reduce,
+        step (several when one loss trains networks with optimisers of their own)."""
+        for optimizer in optimizers:
+            optimizer.zero_grad(set_to_none=True)
         self._backward(loss)
         self._sync(
-            [p for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+            [
+                p
+                for optimizer in optimizers
+                for group in optimizer.param_groups
+                for p in group["params"]
+                if p.grad is not None
+            ]
         )
-        optimizer.step()
+        for optimizer in optimizers:
+            optimizer.step()
 
     @property
     def device(self) -> torch.device:

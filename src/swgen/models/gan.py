@@ -30,6 +30,7 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
 from swgen.data.base import Batch, DataInfo
+from swgen.errors import UserError
 from swgen.models import gan_losses
 from swgen.models.base import GenerativeModel, requires_grad
 from swgen.models.conditioning import with_label_inputs
@@ -93,6 +94,8 @@ class GAN(GenerativeModel):
     """Non-saturating GAN; also the base of the critic-based models (WGAN, WGAN-GP, SWGAN)."""
 
     Config = GANConfig
+    # Whether train_step adds model.info_weight's term (a model with a step of its own says no).
+    trains_component_head = True
     # Codes and interpolation weights come from per_sample_noise (the critic's dropout in CT-GAN
     # and SWG's projections are drawn alike on every process), so W processes train one run.
     shares_noise = True
@@ -113,6 +116,17 @@ class GAN(GenerativeModel):
             "generator": self.make_optimizer(self.generator),
             "critic": self.make_optimizer(self.critic),
         }
+        # InfoGAN's Q (model.info_weight): which prior component drew a sample.
+        self.component_head: nn.Module | None = None
+        if getattr(config, "info_weight", 0.0) > 0:
+            if not self.trains_component_head:
+                raise UserError(
+                    f"model.info_weight is not implemented for {type(self).__name__}; leave it at 0"
+                )
+            self.component_head = build_encoder(
+                self.data, config.prior_components, config.width, "layer", self.architecture
+            )
+            self.optimizers["component_head"] = self.make_optimizer(self.component_head)
 
     # --- what a GAN variant changes -----------------------------------------------------------
     @property
@@ -173,6 +187,18 @@ class GAN(GenerativeModel):
         )
         return weight * penalty
 
+    def component_information(self, noise: Tensor, fake: Tensor) -> Tensor | None:
+        """InfoGAN's mutual-information term for the prior's component (Chen et al. 2016, Eq. 5,
+        with the categorical code ``c`` = the component that drew ``noise``): ``lambda *
+        CE(Q(G(z)), c)``, the negative of its variational lower bound on ``I(c; G(z))`` up to
+        the constant ``H(c)``. G and Q both minimise it, so G is pushed to make each component's
+        samples tell it apart from the others'. ``None`` when ``model.info_weight`` is 0."""
+        if self.component_head is None:
+            return None
+        components = nearest_component(noise[:, : self.latent_dim], self.config)
+        logits = self.component_head(fake)
+        return self.config.info_weight * nn.functional.cross_entropy(logits, components)
+
     def after_critic_update(self) -> None:
         """Hook run after each critic update (WGAN clips the weights here)."""
 
@@ -226,7 +252,18 @@ class GAN(GenerativeModel):
             if smoothness is not None:
                 loss_generator = loss_generator + smoothness
                 logs = {**logs, "generator_smoothness": smoothness}
-        self.optimize(loss_generator, self.optimizers["generator"])
+            information = self.component_information(noise, fake)
+            if information is not None:
+                loss_generator = loss_generator + information
+                logs = {**logs, "component_information": information}
+        self.optimize(
+            loss_generator,
+            *[
+                self.optimizers[name]
+                for name in ("generator", "component_head")
+                if name in self.optimizers
+            ],
+        )
         requires_grad(self.critic, True)
 
         logs = {name: value.detach() for name, value in logs.items()}

@@ -12,8 +12,9 @@ mass is itself (nearly) disconnected lifts that constraint: with
 standard deviations apart along the line joining any two, and the generator can give each its own
 piece of the data. This is DeLiGAN's mixture-of-Gaussians latent space (Gurumurthy et al., CVPR
 2017) with fixed rather than learnt means, and much like InfoGAN's categorical code (Chen et al.,
-NeurIPS 2016) without its mutual-information term. No labels are used: the generator learns which
-component shows what. ``K = 1`` is the papers' ``N(0, I)``, drawn exactly as before.
+NeurIPS 2016), whose mutual-information term ``model.info_weight`` adds (:class:`GAN`). No labels
+are used: the generator learns which component shows what. ``K = 1`` is the papers' ``N(0, I)``,
+drawn exactly as before.
 
 Measured on the main job (SWGAN on digits, 3 seeds; BENCHMARKS.md, "Does a prior of separated
 Gaussians close the gap?"): over 2700 steps K = 10, s = 8 raise the share of samples the digits
@@ -40,6 +41,9 @@ class LatentPriorSettings:
 
     prior_components: int = 1  # K Gaussians in the latent prior; 1: N(0, I), the papers' prior
     prior_separation: float = 8.0  # s: each component's mean is s e_c (digits: see BENCHMARKS)
+    # InfoGAN's lambda (Chen et al. 2016, Eq. 5): a head Q on the generator's samples learns
+    # which component drew each, and G and Q minimise lambda * CE(Q(G(z)), c); 0: off
+    info_weight: float = 0.0
 
     def check_latent_prior(self, latent_dim: int) -> None:
         components, separation = self.prior_components, self.prior_separation
@@ -54,6 +58,14 @@ class LatentPriorSettings:
             raise ValueError(f"prior_separation must be a number, got {separation!r}")
         if separation <= 0:
             raise ValueError(f"prior_separation must be positive, got {separation!r}")
+        weight = self.info_weight
+        if not (isinstance(weight, int | float) and math.isfinite(weight) and weight >= 0):
+            raise ValueError(f"info_weight must be a number >= 0, got {weight!r}")
+        if weight > 0 and components == 1:
+            raise ValueError(
+                "info_weight needs a prior of several components to tell apart; set "
+                "prior_components (e.g. 10) or leave info_weight at 0"
+            )
 
 
 def component_means(components: Tensor, latent_dim: int, separation: float) -> Tensor:

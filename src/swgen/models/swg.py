@@ -61,6 +61,7 @@ class SWG(GAN):
     Config = SWGConfig
     paper_architecture = "swg-dcgan"  # official code (ishansd/swg): its DCGAN networks
     batches_per_step = 1
+    trains_component_head = False
 
     def build_critic(self) -> nn.Module:
         c = self.config
