@@ -151,12 +151,19 @@ def test_exploration_draws_each_component_on_its_axis():
     ("overrides", "message"),
     [
         (["model.info_weight=1"], "needs a prior of several components"),
-        (["model.info_weight=-1", "model.prior_components=4"], "info_weight must be a number >= 0"),
+        (["model.info_weight=-1", "model.prior_components=4"], "'model.info_weight' is -1.0"),
     ],
 )
 def test_bad_information_settings_are_refused(overrides, message):
     with pytest.raises(UserError, match=re.escape(message)):
         model_with("swgan", *overrides)
+
+
+def test_information_settings_built_in_code_are_checked_too():
+    with pytest.raises(ValueError, match="info_weight must be a number >= 0"):
+        SWGANConfig(prior_components=4, info_weight=float("nan"))
+    with pytest.raises(ValueError, match="needs a prior of several components"):
+        SWGANConfig(info_weight=0.5)
 
 
 def test_a_model_with_its_own_step_refuses_the_information_term():

@@ -412,6 +412,7 @@ RANGES: dict[str, Range] = {
     "prior_variance": Range(0, 1e6, low_open=True),
     "prior_components": SIZE,
     "prior_separation": Range(0, 1e6, low_open=True),
+    "info_weight": WEIGHT,
     "clip": Range(0, 1e6, low_open=True),
     "input_noise": WEIGHT,
     # progressive growing (PGGAN and the SWGAN code's progressive version):

@@ -44,9 +44,8 @@ class LatentPriorSettings:
 
     prior_components: int = 1  # K Gaussians in the latent prior; 1: N(0, I), the papers' prior
     prior_separation: float = 8.0  # s: each component's mean is s e_c (digits: see BENCHMARKS)
-    # InfoGAN's lambda (Chen et al. 2016, Eq. 5): a head Q on the generator's samples learns
-    # which component drew each, and G and Q minimise lambda * CE(Q(G(z)), c); 0: off
-    info_weight: float = 0.0
+    # InfoGAN (Chen et al. 2016, Eq. 5), c the drawing component: Q(G(z)) learns c.
+    info_weight: float = 0.0  # lambda of InfoGAN's term lambda CE(Q(G(z)), c) for G and Q; 0: off
 
     def check_latent_prior(self, latent_dim: int) -> None:
         components, separation = self.prior_components, self.prior_separation
