@@ -89,14 +89,17 @@ def mean_cell(rows: list[dict], key: str, digits: int, spread: bool = True) -> s
     return f"{mean} ({' / '.join(f'{v:.{digits}f}' for v in values)})"
 
 
+def shared_rows(results: dict[str, list[dict]]) -> tuple[list[dict[str, dict]], list[str]]:
+    """Each run's rows by sampling, and the samplings every run has, in the first run's order."""
+    by_run = [{r["sampling"]: r for r in rows} for rows in results.values()]
+    return by_run, [s for s in by_run[0] if all(s in b for b in by_run)]
+
+
 def render_means(results: dict[str, list[dict]]) -> str:
     """One row per way of sampling that every run has: the mean over runs, then each run's
     value, for FID and the recognised share; precision and recall as means."""
     names = list(results)
-    by_run = [{r["sampling"]: r for r in results[name]} for name in names]
-    samplings = [
-        r["sampling"] for r in results[names[0]] if all(r["sampling"] in b for b in by_run)
-    ]
+    by_run, samplings = shared_rows(results)
     lines = [
         f"Means over {len(names)} runs ({', '.join(names)}); each run's value in brackets.",
         "",
@@ -134,8 +137,7 @@ def plot(results: dict[str, list[dict]], path: Path) -> None:
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
-    by_run = [{r["sampling"]: r for r in rows} for rows in results.values()]
-    shared = [s for s in by_run[0] if all(s in b for b in by_run)]
+    by_run, shared = shared_rows(results)
     means = {
         s: {k: sum(b[s][k] for b in by_run) / len(by_run) for k in ("fid", "recognised")}
         for s in shared

@@ -11,6 +11,7 @@ import torch
 from swgen.cli import main
 from swgen.config import resolve
 from swgen.data import build_dataset
+from swgen.data.base import Batch
 from swgen.errors import UserError
 from swgen.models.base import per_sample_noise, set_noise_shard
 from swgen.models.latent_prior import LatentPriorSettings, training_codes
@@ -198,12 +199,11 @@ def test_information_term_trains_the_head_and_reaches_the_generator():
             f"model.info_weight={weight}",
             "model.n_critic=1",
         )
-        head = None if model.component_head is None else model.component_head.state_dict()
-        head = None if head is None else {k: v.clone() for k, v in head.items()}
+        head = model.component_head
+        before = None if head is None else {k: v.clone() for k, v in head.state_dict().items()}
         torch.manual_seed(2)
-        batch = model_batch(model)
-        logs = model.train_step(batch, 0)
-        return model, head, logs
+        logs = model.train_step(Batch(x=torch.randn(64, *model.data.shape)), 0)
+        return model, before, logs
 
     plain, _, plain_logs = one_step("0")
     informed, head_before, logs = one_step("10")
@@ -217,12 +217,6 @@ def test_information_term_trains_the_head_and_reaches_the_generator():
         not torch.equal(a, b)
         for a, b in zip(plain.generator.parameters(), informed.generator.parameters(), strict=True)
     )
-
-
-def model_batch(model):
-    from swgen.data.base import Batch
-
-    return Batch(x=torch.randn(64, *model.data.shape))
 
 
 def test_cli_trains_resumes_and_samples_with_the_information_term(tmp_path):
