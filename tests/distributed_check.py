@@ -25,8 +25,8 @@ OVERRIDES = [
 
 
 def main() -> None:
-    out, model = sys.argv[1], sys.argv[2]
-    config = resolve(overrides=[f"model.name={model}", *OVERRIDES])
+    out, model, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+    config = resolve(overrides=[f"model.name={model}", *OVERRIDES, *extra])
     trainer = Trainer(config, RunFolder(out))
     trainer.fit()
     weights = torch.cat([p.detach().flatten() for p in trainer.model.parameters()])

@@ -35,12 +35,20 @@ LOSS_RTOL, LOSS_ATOL = 1e-4, 1e-5
 WEIGHT_ATOL = 1e-4
 
 
-@pytest.mark.parametrize("model", ["swgan", "wgan-gp"])
-def test_two_processes_train_the_one_process_run(tmp_path, model):
+# Top-k training chooses its k among both processes' samples: k = 8 of 16 from the second step.
+TOP_K = ["model.topk_min=0.5", "model.topk_decay=0.5", "model.topk_every=1"]
+
+
+@pytest.mark.parametrize(
+    ("model", "extra"),
+    [("swgan", []), ("wgan-gp", []), ("swgan", TOP_K)],
+    ids=["swgan", "wgan-gp", "swgan-top-k"],
+)
+def test_two_processes_train_the_one_process_run(tmp_path, model, extra):
     """2 gloo processes keep identical weights, and train the run 1 process trains with the
     same global batch and seed: the same losses at every step and the same final weights."""
     script = Path(__file__).with_name("distributed_check.py")
-    run([str(script), str(tmp_path / "two"), model], tmp_path)
+    run([str(script), str(tmp_path / "two"), model, *extra], tmp_path)
     assert (tmp_path / "two" / "ranks.txt").read_text().split() == ["2", "True"]
 
     import torch
@@ -50,7 +58,7 @@ def test_two_processes_train_the_one_process_run(tmp_path, model):
     from swgen.train.engine import Trainer
     from swgen.train.run_folder import RunFolder
 
-    config = resolve(overrides=[f"model.name={model}", *OVERRIDES])
+    config = resolve(overrides=[f"model.name={model}", *OVERRIDES, *extra])
     Trainer(config, RunFolder(tmp_path / "one")).fit()
 
     def losses(folder):
@@ -70,7 +78,7 @@ def test_two_processes_train_the_one_process_run(tmp_path, model):
     for key, value in states[0]["model"].items():
         assert torch.allclose(value, states[1]["model"][key], rtol=0, atol=WEIGHT_ATOL), key
     # ... and the weights moved: equal because trained alike, not because untouched.
-    initial = resolve(overrides=[f"model.name={model}", *OVERRIDES])
+    initial = resolve(overrides=[f"model.name={model}", *OVERRIDES, *extra])
     untrained = Trainer(initial, RunFolder(tmp_path / "unused")).model.state_dict()
     assert any(
         (untrained[k] - v).abs().max() > 2 * WEIGHT_ATOL for k, v in states[0]["model"].items()

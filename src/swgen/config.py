@@ -413,6 +413,9 @@ RANGES: dict[str, Range] = {
     "prior_components": SIZE,
     "prior_separation": Range(0, 1e6, low_open=True),
     "info_weight": WEIGHT,
+    "topk_min": Range(0, 1, low_open=True),
+    "topk_decay": Range(0, 1, low_open=True),
+    "topk_every": Range(1, 10**9),
     "clip": Range(0, 1e6, low_open=True),
     "input_noise": WEIGHT,
     # progressive growing (PGGAN and the SWGAN code's progressive version):

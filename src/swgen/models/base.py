@@ -74,6 +74,11 @@ def set_noise_shard(rank: int, world_size: int) -> None:
     _noise_shard = (rank, world_size)
 
 
+def process_rank() -> int:
+    """This process's rank among those training one run (0 when alone)."""
+    return _noise_shard[0]
+
+
 def per_sample_noise(
     n: int,
     *shape: int,
@@ -132,6 +137,7 @@ class GenerativeModel(nn.Module):
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self._backward: Callable[[Tensor], None] = Tensor.backward
         self._sync: GradientSync = lambda params: None
+        self._gather: Callable[[Tensor], Tensor] = lambda tensor: tensor
         if getattr(config, "conditional", False) and not data.has_labels:
             raise UserError(
                 "model.conditional=true needs data with class labels (digits, mnist, "
@@ -297,10 +303,18 @@ class GenerativeModel(nn.Module):
         return None
 
     # --- what the engine provides ------------------------------------------------------------
-    def attach_backend(self, backward: Callable[[Tensor], None], sync: GradientSync) -> None:
-        """Installed by the engine: how to back-propagate and how to all-reduce gradients."""
+    def attach_backend(
+        self,
+        backward: Callable[[Tensor], None],
+        sync: GradientSync,
+        gather: Callable[[Tensor], Tensor] | None = None,
+    ) -> None:
+        """Installed by the engine: how to back-propagate, how to all-reduce gradients and how
+        to concatenate a per-sample tensor over processes in rank order (``gather``)."""
         self._backward = backward
         self._sync = sync
+        if gather is not None:
+            self._gather = gather
 
     def optimize(self, loss: Tensor, *optimizers: torch.optim.Optimizer) -> None:
         """One update of the parameters the ``optimizers`` hold: zero, backward, all-reduce,

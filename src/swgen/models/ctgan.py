@@ -36,6 +36,7 @@ from torch import Tensor, nn
 from swgen.models.gan import Norm, check_positive
 from swgen.models.latent_prior import LatentPriorSettings
 from swgen.models.penalties import gradient_penalty
+from swgen.models.top_k import TopKSettings
 from swgen.models.wgan_gp import WGANGP
 from swgen.nn import build_encoder
 from swgen.registry import MODELS
@@ -112,7 +113,7 @@ def consistency_term(
 
 
 @dataclass
-class CTGANConfig(LatentPriorSettings):
+class CTGANConfig(TopKSettings, LatentPriorSettings):
     latent_dim: int = 128  # noise size, official code
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
     architecture: str = "paper"  # official MNIST critic (64/128/256, 5x5) for grey images
@@ -131,6 +132,7 @@ class CTGANConfig(LatentPriorSettings):
     def __post_init__(self) -> None:
         check_positive(self, "latent_dim", "n_critic", "lr")
         self.check_latent_prior(self.latent_dim)
+        self.check_top_k()
         if self.critic_norm == "batch":
             raise ValueError("critic_norm 'batch' breaks the per-sample gradient penalty")
         if not 0 <= self.dropout < 1:

@@ -9,8 +9,10 @@ Critic ``D`` outputs a logit ``s(x)``; ``sigma(s)`` is the probability that ``x`
 ``model.loss`` swaps the pair for another by name (``lsgan``, ``hinge``, ``wasserstein``;
 :mod:`swgen.models.gan_losses`), ``model.pu_prior`` for its positive-unlabeled form (PU-GAN,
 Guo et al. 2020), ``model.smooth_weight`` adds Smooth GAN's generator penalty
-(:func:`swgen.models.penalties.generator_smoothness`) and ``model.conditional`` conditions both
-networks on the class labels (:mod:`swgen.models.conditioning`). ``lsgan``, ``hinge-gan`` and
+(:func:`swgen.models.penalties.generator_smoothness`), ``model.topk_min`` trains the generator
+on the samples the critic finds most real (top-k training, :mod:`swgen.models.top_k`) and
+``model.conditional`` conditions both networks on the class labels
+(:mod:`swgen.models.conditioning`). ``lsgan``, ``hinge-gan`` and
 ``dcgan`` are this class under other defaults.
 
 One ``train_step`` is ``n_critic`` critic updates, each on a fresh real batch and fresh noise,
@@ -32,7 +34,7 @@ from torch.nn.utils import parametrize
 from swgen.data.base import Batch, DataInfo
 from swgen.errors import UserError
 from swgen.models import gan_losses
-from swgen.models.base import GenerativeModel, requires_grad
+from swgen.models.base import GenerativeModel, process_rank, requires_grad
 from swgen.models.conditioning import with_label_inputs
 from swgen.models.hyperparameters import Norm, check_positive
 from swgen.models.latent_prior import (
@@ -42,6 +44,7 @@ from swgen.models.latent_prior import (
     training_codes,
 )
 from swgen.models.penalties import generator_smoothness
+from swgen.models.top_k import TopKSettings, top_k_fraction, top_k_mean
 from swgen.nn import build_encoder, build_generator
 from swgen.registry import MODELS
 
@@ -51,10 +54,11 @@ SmoothForm = Literal["jacobian", "composed"]
 
 
 @dataclass
-class AdversarialSettings(LatentPriorSettings):
+class AdversarialSettings(TopKSettings, LatentPriorSettings):
     """Settings of the adversarial objective shared by ``gan`` (and its named variants) and
     ``wgan-gp``: the loss by name, PU-GAN's class prior and Smooth GAN's generator penalty (and
-    the latent prior, :mod:`swgen.models.latent_prior`, as every GAN-family model has)."""
+    the latent prior, :mod:`swgen.models.latent_prior`, and top-k training,
+    :mod:`swgen.models.top_k`, as every GAN-family model has)."""
 
     loss: LossName = "bce"  # bce (non-saturating) | lsgan | hinge | wasserstein (gan_losses.py)
     conditional: bool = False  # condition G and D on the data's class labels (cGAN, concatenated)
@@ -69,6 +73,7 @@ class AdversarialSettings(LatentPriorSettings):
 
     def check_adversarial(self) -> None:
         self.check_latent_prior(self.latent_dim)
+        self.check_top_k()
         if self.pu_prior is not None and not 0 < self.pu_prior < 1:
             raise ValueError(f"pu_prior must be in (0, 1), got {self.pu_prior}")
         check_positive(self, "pu_every")
@@ -167,9 +172,22 @@ class GAN(GenerativeModel):
         loss = self.adversarial_critic_loss(self.critic(real), self.critic(fake))
         return loss, {"loss_critic": loss}
 
+    def generator_losses(self, fake: Tensor) -> Tensor:
+        """The named loss's generator term per sample (default non-saturating:
+        ``-log sigma(s(G(z)))``), lower for samples the critic finds more real."""
+        return gan_losses.adversarial_loss(self.loss_name).generator(self.critic(fake))
+
     def generator_loss(self, fake: Tensor) -> Tensor:
-        """The named loss's generator term (default non-saturating: maximise log D(G(z)))."""
-        return gan_losses.generator_loss(self.loss_name, self.critic(fake))
+        """The mean of :meth:`generator_losses`, over the ``k`` lowest when top-k training is
+        on (``model.topk_min``, :mod:`swgen.models.top_k`)."""
+        losses = self.generator_losses(fake).reshape(len(fake), -1).mean(dim=1)
+        if not isinstance(self.config, TopKSettings):
+            return losses.mean()
+        fraction = top_k_fraction(self.current_step, self.config)
+        if fraction >= 1:
+            return losses.mean()
+        # Chosen among the whole batch of every process, as one process would (top_k_mean).
+        return top_k_mean(losses, fraction, self._gather(losses.detach()), process_rank())
 
     def generator_regulariser(self, noise: Tensor, labels: Tensor | None) -> Tensor | None:
         """Smooth GAN's penalty on the generator's input gradient near ``noise`` (``None`` when
@@ -227,7 +245,7 @@ class GAN(GenerativeModel):
     def train_step(self, batch: Batch, step: int) -> dict[str, Tensor]:
         real = batch.x
         parts = batch.chunk(self.batches_per_step)
-        self.current_step = step  # read by the PU prior's schedule
+        self.current_step = step  # read by the PU prior's and top-k's schedules
 
         requires_grad(self.critic, True)
         for part in parts:  # n_critic critic updates, each on a fresh real batch

@@ -45,13 +45,14 @@ from torch import Tensor, nn
 from swgen.models.gan import GAN, Norm, check_positive
 from swgen.models.latent_prior import LatentPriorSettings
 from swgen.models.penalties import gradient_penalty, interpolate, slope_penalty
+from swgen.models.top_k import TopKSettings
 from swgen.nn import build_encoder
 from swgen.registry import MODELS
 from swgen.sliced import DualSWDBlock
 
 
 @dataclass
-class SWGANConfig(LatentPriorSettings):
+class SWGANConfig(TopKSettings, LatentPriorSettings):
     latent_dim: int = 128  # noise dimension, official code
     code_dim: int = 128  # r, features of E and size of each dual block, official code
     n_blocks: int = 4  # m dual SWD blocks, official code
@@ -72,6 +73,7 @@ class SWGANConfig(LatentPriorSettings):
     def __post_init__(self) -> None:
         check_positive(self, "latent_dim", "code_dim", "n_blocks", "n_critic", "lr")
         self.check_latent_prior(self.latent_dim)
+        self.check_top_k()
         if self.critic_norm == "batch":
             raise ValueError("critic_norm 'batch' breaks the per-sample gradient penalty")
 
@@ -133,5 +135,5 @@ class SWGAN(GAN):
             self.critic, real, fake, c.lambda1, c.lambda2, c.k, c.slope_form, c.gradient_weighting
         )
 
-    def generator_loss(self, fake: Tensor) -> Tensor:
-        return self.critic(fake).mean()
+    def generator_losses(self, fake: Tensor) -> Tensor:
+        return self.critic(fake)

@@ -19,11 +19,12 @@ from torch import Tensor, nn
 
 from swgen.models.gan import GAN, Norm, check_positive
 from swgen.models.latent_prior import LatentPriorSettings
+from swgen.models.top_k import TopKSettings
 from swgen.registry import MODELS
 
 
 @dataclass
-class WGANConfig(LatentPriorSettings):
+class WGANConfig(TopKSettings, LatentPriorSettings):
     latent_dim: int = 128  # noise size; shared default of swgen's models (paper: 100)
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
     architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
@@ -36,6 +37,7 @@ class WGANConfig(LatentPriorSettings):
     def __post_init__(self) -> None:
         check_positive(self, "latent_dim", "n_critic", "clip", "lr")
         self.check_latent_prior(self.latent_dim)
+        self.check_top_k()
 
 
 @MODELS.register("wgan")
@@ -54,5 +56,5 @@ class WGAN(GAN):
             for parameter in self.critic.parameters():
                 parameter.clamp_(-self.config.clip, self.config.clip)
 
-    def generator_loss(self, fake: Tensor) -> Tensor:
-        return -self.critic(fake).mean()
+    def generator_losses(self, fake: Tensor) -> Tensor:
+        return -self.critic(fake)

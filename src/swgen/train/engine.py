@@ -253,7 +253,9 @@ class Trainer:
 
         self.data = build_dataset(config.data)
         self.model = build_model(config, self.data, self.accelerator.device)
-        self.model.attach_backend(self.accelerator.backward, self._all_reduce_gradients)
+        self.model.attach_backend(
+            self.accelerator.backward, self._all_reduce_gradients, self._gather_samples
+        )
         self.ema = (
             ExponentialMovingAverage(
                 {name: getattr(self.model, name) for name in self.model.ema_modules},
@@ -496,6 +498,14 @@ class Trainer:
             torch.set_rng_state(self._restored_rng["cpu"])
             if "cuda" in self._restored_rng and torch.cuda.is_available():
                 torch.cuda.set_rng_state(self._restored_rng["cuda"])
+
+    def _gather_samples(self, tensor: Tensor) -> Tensor:
+        """Every process's rows of a per-sample tensor, concatenated in rank order."""
+        if self.world_size == 1:
+            return tensor
+        from accelerate.utils import gather
+
+        return gather(tensor)
 
     def _all_reduce_gradients(self, parameters: list[torch.nn.Parameter]) -> None:
         """Average gradients over processes in one flat all-reduce (data parallelism)."""
