@@ -18,7 +18,7 @@ measures them; nothing is written into the run folders. The run's critic is the 
 it (trained against the raw generator), the generator its EMA weights, as ``swgen sample`` uses.
 
 Not an option of ``swgen sample``: on the main job it did not beat the truncation trick
-(BENCHMARKS.md, "Two things that did not help").
+(BENCHMARKS.md, "What else did not help").
 """
 
 from __future__ import annotations
