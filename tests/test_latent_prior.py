@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from resume_check import assert_same_weights, straight_and_resumed
 from swgen.cli import main
 from swgen.config import resolve
 from swgen.data import build_dataset
@@ -220,17 +221,8 @@ def test_information_term_trains_the_head_and_reaches_the_generator():
 
 
 def test_cli_trains_resumes_and_samples_with_the_information_term(tmp_path):
-    common = ["--model", "swgan", "--data", "gaussians8", "train.progress=false"]
-    prior = ["model.prior_components=8", "model.info_weight=1", "train.checkpoint_every=2"]
-    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
-    assert main(["train", *common, "--out", str(straight), *prior, "train.steps=4"]) == 0
-    assert main(["train", *common, "--out", str(resumed), *prior, "train.steps=2"]) == 0
-    assert main(["train", "--resume", str(resumed), "train.steps=4"]) == 0
-    a, b = load_trained(straight), load_trained(resumed)
+    a, b = straight_and_resumed(tmp_path, ["model.prior_components=8", "model.info_weight=1"])
     assert a.model.component_head is not None
-    for (name, x), (_, y) in zip(
-        a.model.state_dict().items(), b.model.state_dict().items(), strict=True
-    ):
-        assert torch.equal(x, y), name
+    assert_same_weights(a, b)
     out = tmp_path / "samples.npy"
-    assert main(["sample", str(straight), "-n", "16", "-o", str(out)]) == 0
+    assert main(["sample", str(tmp_path / "straight"), "-n", "16", "-o", str(out)]) == 0

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from resume_check import assert_same_weights, straight_and_resumed
 from swgen.cli import main
 from swgen.config import resolve
 from swgen.data import build_dataset
@@ -15,7 +16,6 @@ from swgen.data.base import Batch
 from swgen.errors import UserError
 from swgen.models.swgan import SWGANConfig
 from swgen.models.top_k import TopKSettings, top_k_fraction, top_k_mean
-from swgen.train.checkpoint import load_trained
 from swgen.train.engine import build_model
 
 TOP_K_FAMILY = ["gan", "dcgan", "lsgan", "hinge-gan", "wgan", "wgan-gp", "ctgan", "swgan"]
@@ -108,17 +108,8 @@ def test_a_model_whose_loss_is_not_per_sample_has_no_top_k_setting(capsys):
 
 
 def test_cli_resume_continues_the_schedule(tmp_path):
-    common = ["--model", "swgan", "--data", "gaussians8", "train.progress=false"]
-    top_k = ["model.topk_min=0.5", "model.topk_every=1", "train.checkpoint_every=2"]
-    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
-    assert main(["train", *common, "--out", str(straight), *top_k, "train.steps=4"]) == 0
-    assert main(["train", *common, "--out", str(resumed), *top_k, "train.steps=2"]) == 0
-    assert main(["train", "--resume", str(resumed), "train.steps=4"]) == 0
-    a, b = load_trained(straight), load_trained(resumed)
-    for (name, x), (_, y) in zip(
-        a.model.state_dict().items(), b.model.state_dict().items(), strict=True
-    ):
-        assert torch.equal(x, y), name
+    a, b = straight_and_resumed(tmp_path, ["model.topk_min=0.5", "model.topk_every=1"])
+    assert_same_weights(a, b)
 
 
 @pytest.mark.parametrize("fraction", [0.75, 0.5, 0.1])

@@ -307,14 +307,13 @@ class GenerativeModel(nn.Module):
         self,
         backward: Callable[[Tensor], None],
         sync: GradientSync,
-        gather: Callable[[Tensor], Tensor] | None = None,
+        gather: Callable[[Tensor], Tensor],
     ) -> None:
         """Installed by the engine: how to back-propagate, how to all-reduce gradients and how
         to concatenate a per-sample tensor over processes in rank order (``gather``)."""
         self._backward = backward
         self._sync = sync
-        if gather is not None:
-            self._gather = gather
+        self._gather = gather
 
     def optimize(self, loss: Tensor, *optimizers: torch.optim.Optimizer) -> None:
         """One update of the parameters the ``optimizers`` hold: zero, backward, all-reduce,

@@ -181,10 +181,9 @@ class GAN(GenerativeModel):
         """The mean of :meth:`generator_losses`, over the ``k`` lowest when top-k training is
         on (``model.topk_min``, :mod:`swgen.models.top_k`)."""
         losses = self.generator_losses(fake).reshape(len(fake), -1).mean(dim=1)
-        if not isinstance(self.config, TopKSettings):
-            return losses.mean()
-        fraction = top_k_fraction(self.current_step, self.config)
-        if fraction >= 1:
+        top_k = isinstance(self.config, TopKSettings)
+        fraction = top_k_fraction(self.current_step, self.config) if top_k else 1.0
+        if fraction >= 1:  # off: the plain mean, with no gather across processes
             return losses.mean()
         # Chosen among the whole batch of every process, as one process would (top_k_mean).
         return top_k_mean(losses, fraction, self._gather(losses.detach()), process_rank())
