@@ -7,9 +7,9 @@ from swgen.cli import main
 from swgen.train.checkpoint import load_trained
 
 
-def straight_and_resumed(tmp_path, overrides: list[str]):
-    """Both runs of the swgan on gaussians8 config ``overrides``, checkpointed every 2 steps."""
-    common = ["--model", "swgan", "--data", "gaussians8", "train.progress=false"]
+def straight_and_resumed(tmp_path, overrides: list[str], data: str = "gaussians8"):
+    """Both runs of swgan on ``data`` with ``overrides``, checkpointed every 2 steps."""
+    common = ["--model", "swgan", "--data", data, "train.progress=false"]
     settings = [*overrides, "train.checkpoint_every=2"]
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
     assert main(["train", *common, "--out", str(straight), *settings, "train.steps=4"]) == 0

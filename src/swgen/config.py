@@ -55,6 +55,7 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     mixed_precision: str = "no"  # no | bf16 (through accelerate's autocast)
     memory_format: str = "auto"  # auto (channels_last on the CPU) | channels_last | contiguous
+    sync_batch_norm: bool = True  # batch norm over every process's rows, as one process; false: own
     ema_decay: float = 0.999  # EMA of the generator's weights, used for samples; 0 turns it off
     lr_schedule: str = "constant"  # constant | linear (every rate decays to 0) | step (milestones)
     lr_decay_start: float = 0.0  # share of train.steps after which the linear decay begins
@@ -416,6 +417,8 @@ RANGES: dict[str, Range] = {
     "topk_min": Range(0, 1, low_open=True),
     "topk_decay": Range(0, 1, low_open=True),
     "topk_every": Range(1, 10**9),
+    "translation_ratio": Range(0, 1, low_open=True),
+    "cutout_ratio": Range(0, 1, low_open=True),
     "clip": Range(0, 1e6, low_open=True),
     "input_noise": WEIGHT,
     # progressive growing (PGGAN and the SWGAN code's progressive version):

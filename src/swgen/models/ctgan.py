@@ -33,6 +33,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from swgen.models.diff_augment import DiffAugmentSettings
 from swgen.models.gan import Norm, check_positive
 from swgen.models.latent_prior import LatentPriorSettings
 from swgen.models.penalties import gradient_penalty
@@ -113,7 +114,7 @@ def consistency_term(
 
 
 @dataclass
-class CTGANConfig(TopKSettings, LatentPriorSettings):
+class CTGANConfig(DiffAugmentSettings, TopKSettings, LatentPriorSettings):
     latent_dim: int = 128  # noise size, official code
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
     architecture: str = "paper"  # official MNIST critic (64/128/256, 5x5) for grey images
@@ -133,6 +134,7 @@ class CTGANConfig(TopKSettings, LatentPriorSettings):
         check_positive(self, "latent_dim", "n_critic", "lr")
         self.check_latent_prior(self.latent_dim)
         self.check_top_k()
+        self.check_diffaugment()
         if self.critic_norm == "batch":
             raise ValueError("critic_norm 'batch' breaks the per-sample gradient penalty")
         if not 0 <= self.dropout < 1:

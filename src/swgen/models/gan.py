@@ -10,7 +10,9 @@ Critic ``D`` outputs a logit ``s(x)``; ``sigma(s)`` is the probability that ``x`
 :mod:`swgen.models.gan_losses`), ``model.pu_prior`` for its positive-unlabeled form (PU-GAN,
 Guo et al. 2020), ``model.smooth_weight`` adds Smooth GAN's generator penalty
 (:func:`swgen.models.penalties.generator_smoothness`), ``model.topk_min`` trains the generator
-on the samples the critic finds most real (top-k training, :mod:`swgen.models.top_k`) and
+on the samples the critic finds most real (top-k training, :mod:`swgen.models.top_k`),
+``model.diffaugment`` augments every image the critic sees (DiffAugment,
+:mod:`swgen.models.diff_augment`) and
 ``model.conditional`` conditions both networks on the class labels
 (:mod:`swgen.models.conditioning`). ``lsgan``, ``hinge-gan`` and
 ``dcgan`` are this class under other defaults.
@@ -36,6 +38,7 @@ from swgen.errors import UserError
 from swgen.models import gan_losses
 from swgen.models.base import GenerativeModel, process_rank, requires_grad
 from swgen.models.conditioning import with_label_inputs
+from swgen.models.diff_augment import DiffAugmentSettings, diff_augment, parse_policy
 from swgen.models.hyperparameters import Norm, check_positive
 from swgen.models.latent_prior import (
     LatentPriorSettings,
@@ -54,11 +57,12 @@ SmoothForm = Literal["jacobian", "composed"]
 
 
 @dataclass
-class AdversarialSettings(TopKSettings, LatentPriorSettings):
+class AdversarialSettings(DiffAugmentSettings, TopKSettings, LatentPriorSettings):
     """Settings of the adversarial objective shared by ``gan`` (and its named variants) and
     ``wgan-gp``: the loss by name, PU-GAN's class prior and Smooth GAN's generator penalty (and
-    the latent prior, :mod:`swgen.models.latent_prior`, and top-k training,
-    :mod:`swgen.models.top_k`, as every GAN-family model has)."""
+    the latent prior, :mod:`swgen.models.latent_prior`, top-k training,
+    :mod:`swgen.models.top_k`, and DiffAugment, :mod:`swgen.models.diff_augment`, as every
+    GAN-family model has)."""
 
     loss: LossName = "bce"  # bce (non-saturating) | lsgan | hinge | wasserstein (gan_losses.py)
     conditional: bool = False  # condition G and D on the data's class labels (cGAN, concatenated)
@@ -74,6 +78,7 @@ class AdversarialSettings(TopKSettings, LatentPriorSettings):
     def check_adversarial(self) -> None:
         self.check_latent_prior(self.latent_dim)
         self.check_top_k()
+        self.check_diffaugment()
         if self.pu_prior is not None and not 0 < self.pu_prior < 1:
             raise ValueError(f"pu_prior must be in (0, 1), got {self.pu_prior}")
         check_positive(self, "pu_every")
@@ -117,6 +122,11 @@ class GAN(GenerativeModel):
             data, config.latent_dim + self.num_conditions, config.width, self.architecture
         )
         self.critic = self.build_critic()
+        self.augmentations = parse_policy(getattr(config, "diffaugment", "none"))
+        if self.augmentations and not data.is_pixels:
+            raise UserError(
+                f"model.diffaugment augments images; the data are {data.kind}, so leave it empty"
+            )
         self.optimizers = {
             "generator": self.make_optimizer(self.generator),
             "critic": self.make_optimizer(self.critic),
@@ -216,6 +226,14 @@ class GAN(GenerativeModel):
         logits = self.component_head(fake)
         return self.config.info_weight * nn.functional.cross_entropy(logits, components)
 
+    def augment(self, images: Tensor) -> Tensor:
+        """DiffAugment's ``T`` on a batch the critic is about to see (``model.diffaugment``;
+        the images themselves when it is ``none``)."""
+        if not self.augmentations:
+            return images
+        c = self.config
+        return diff_augment(images, self.augmentations, c.translation_ratio, c.cutout_ratio)
+
     def after_critic_update(self) -> None:
         """Hook run after each critic update (WGAN clips the weights here)."""
 
@@ -254,7 +272,8 @@ class GAN(GenerativeModel):
                 fake = self.generator(codes)
             with parametrize.cached():  # orthogonal weights computed once per update, not per use
                 loss, logs = self.critic_loss(
-                    self.with_labels(critic_real, labels), self.with_labels(fake, labels)
+                    self.with_labels(self.augment(critic_real), labels),
+                    self.with_labels(self.augment(fake), labels),
                 )
             self.optimize(loss, self.optimizers["critic"])
             self.after_critic_update()
@@ -264,7 +283,7 @@ class GAN(GenerativeModel):
         with parametrize.cached():
             noise = self.noise(len(parts[-1]), real)
             fake = self.generator(self.condition(noise, labels))
-            loss_generator = self.generator_loss(self.with_labels(fake, labels))
+            loss_generator = self.generator_loss(self.with_labels(self.augment(fake), labels))
             smoothness = self.generator_regulariser(noise, labels)
             if smoothness is not None:
                 loss_generator = loss_generator + smoothness

@@ -42,6 +42,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from swgen.models.diff_augment import DiffAugmentSettings
 from swgen.models.gan import GAN, Norm, check_positive
 from swgen.models.latent_prior import LatentPriorSettings
 from swgen.models.penalties import gradient_penalty, interpolate, slope_penalty
@@ -52,7 +53,7 @@ from swgen.sliced import DualSWDBlock
 
 
 @dataclass
-class SWGANConfig(TopKSettings, LatentPriorSettings):
+class SWGANConfig(DiffAugmentSettings, TopKSettings, LatentPriorSettings):
     latent_dim: int = 128  # noise dimension, official code
     code_dim: int = 128  # r, features of E and size of each dual block, official code
     n_blocks: int = 4  # m dual SWD blocks, official code
@@ -74,6 +75,7 @@ class SWGANConfig(TopKSettings, LatentPriorSettings):
         check_positive(self, "latent_dim", "code_dim", "n_blocks", "n_critic", "lr")
         self.check_latent_prior(self.latent_dim)
         self.check_top_k()
+        self.check_diffaugment()
         if self.critic_norm == "batch":
             raise ValueError("critic_norm 'batch' breaks the per-sample gradient penalty")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from swgen.models.diff_augment import DiffAugmentSettings
 from swgen.models.gan import GAN, Norm, check_positive
 from swgen.models.latent_prior import LatentPriorSettings
 from swgen.models.top_k import TopKSettings
@@ -24,7 +25,7 @@ from swgen.registry import MODELS
 
 
 @dataclass
-class WGANConfig(TopKSettings, LatentPriorSettings):
+class WGANConfig(DiffAugmentSettings, TopKSettings, LatentPriorSettings):
     latent_dim: int = 128  # noise size; shared default of swgen's models (paper: 100)
     width: int | None = None  # None: 512 hidden units for points, 64 channels for images
     architecture: str = "shared"  # image networks: shared, paper (this model's own) or a name
@@ -38,6 +39,7 @@ class WGANConfig(TopKSettings, LatentPriorSettings):
         check_positive(self, "latent_dim", "n_critic", "clip", "lr")
         self.check_latent_prior(self.latent_dim)
         self.check_top_k()
+        self.check_diffaugment()
 
 
 @MODELS.register("wgan")

@@ -47,6 +47,7 @@ from swgen.plots import (
     scatter_plot,
 )
 from swgen.registry import MODELS
+from swgen.train.batch_norm import use_global_batch_norm
 from swgen.train.checkpoint import (
     CHECKPOINT_FORMAT,
     load_checkpoint,
@@ -253,6 +254,8 @@ class Trainer:
 
         self.data = build_dataset(config.data)
         self.model = build_model(config, self.data, self.accelerator.device)
+        if self.world_size > 1 and train.sync_batch_norm:
+            use_global_batch_norm(self.model)  # before the EMA copies the generator's layout
         self.model.attach_backend(
             self.accelerator.backward, self._all_reduce_gradients, self._gather_samples
         )
