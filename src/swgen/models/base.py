@@ -310,7 +310,11 @@ class GenerativeModel(nn.Module):
         gather: Callable[[Tensor], Tensor],
     ) -> None:
         """Installed by the engine: how to back-propagate, how to all-reduce gradients and how
-        to concatenate a per-sample tensor over processes in rank order (``gather``)."""
+        to concatenate a per-sample tensor over processes in rank order (``gather``). The gather
+        is differentiable: a loss every process computes alike from gathered rows sends each
+        process's rows the sum of every process's gradient, W times the one-process gradient,
+        which the all-reduce's average divides back, so a loss that needs the whole batch (a
+        sliced Wasserstein distance sorts it) trains as one process would."""
         self._backward = backward
         self._sync = sync
         self._gather = gather

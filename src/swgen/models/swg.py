@@ -72,9 +72,10 @@ class SWG(GAN):
     def generator_loss(  # type: ignore[override]
         self, fake: Tensor, real: Tensor, generator: torch.Generator | None = None
     ) -> Tensor:
-        """``SW_2^2`` between the discriminator features of ``fake`` and ``real``."""
-        features_real = self.critic.features(real).detach()
-        features_fake = self.critic.features(fake)
+        """``SW_2^2`` between the discriminator features of ``fake`` and ``real``, of the global
+        batch under several processes (sorting needs every sample)."""
+        features_real = self._gather(self.critic.features(real).detach())
+        features_fake = self._gather(self.critic.features(fake))
         distance = sliced_wasserstein(
             features_fake, features_real, self.config.n_projections, p=2, generator=generator
         )

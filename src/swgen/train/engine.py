@@ -503,12 +503,13 @@ class Trainer:
                 torch.cuda.set_rng_state(self._restored_rng["cuda"])
 
     def _gather_samples(self, tensor: Tensor) -> Tensor:
-        """Every process's rows of a per-sample tensor, concatenated in rank order."""
+        """Every process's rows of a per-sample tensor, concatenated in rank order; through
+        autograd's all-gather, so a loss of the gathered rows trains every process's own."""
         if self.world_size == 1:
             return tensor
-        from accelerate.utils import gather
+        from torch.distributed.nn.functional import all_gather
 
-        return gather(tensor)
+        return torch.cat(all_gather(tensor.contiguous()))
 
     def _all_reduce_gradients(self, parameters: list[torch.nn.Parameter]) -> None:
         """Average gradients over processes in one flat all-reduce (data parallelism)."""
