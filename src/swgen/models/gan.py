@@ -125,7 +125,7 @@ class GAN(GenerativeModel):
         self.augmentations = parse_policy(getattr(config, "diffaugment", "none"))
         if self.augmentations and not data.is_pixels:
             raise UserError(
-                f"model.diffaugment augments images; the data are {data.kind}, so leave it empty"
+                f"model.diffaugment augments images; the data are {data.kind}, so leave it at none"
             )
         self.optimizers = {
             "generator": self.make_optimizer(self.generator),
