@@ -255,7 +255,7 @@ class Trainer:
         self.data = build_dataset(config.data)
         self.model = build_model(config, self.data, self.accelerator.device)
         if self.world_size > 1 and train.sync_batch_norm:
-            use_global_batch_norm(self.model)  # before the EMA copies the generator's layout
+            use_global_batch_norm(self.model)  # normalise by the global batch, as one process
         self.model.attach_backend(
             self.accelerator.backward, self._all_reduce_gradients, self._gather_samples
         )
