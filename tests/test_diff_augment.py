@@ -151,7 +151,7 @@ def model_on_digits(name: str, *overrides: str):
             "data.image_size=16",
             "model.width=8",
             *overrides,
-        ]  # fmt: skip
+        ]
     )
     return build_model(config, build_dataset(config.data), torch.device("cpu"))
 
@@ -225,15 +225,15 @@ def test_settings_built_in_code_are_checked_too():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--model", "swgan", "--data", "gaussians8", "model.diffaugment=cutout"],
-         "augments images; the data are points"),
-        (["--model", "swg", "--data", "digits", "model.diffaugment=cutout"], "diffaugment"),
-        (["--model", "swgan", "--data", "digits", "model.diffaugment=blur"], "'blur'"),
+        (["swgan", "gaussians8", "model.diffaugment=cutout"], "the data are points"),
+        (["swg", "digits", "model.diffaugment=cutout"], "diffaugment"),
+        (["swgan", "digits", "model.diffaugment=blur"], "'blur'"),
     ],
-)  # fmt: skip
+)
 def test_the_cli_refuses_in_one_line_with_exit_2(arguments, message, capsys, tmp_path):
     out = tmp_path / "run"
-    code = main(["train", *arguments, "--out", str(out)])
+    model, data, setting = arguments
+    code = main(["train", "--model", model, "--data", data, setting, "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
