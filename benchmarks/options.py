@@ -36,6 +36,7 @@ OFFICIAL_SWGAN = [
     "model.lr=0.0003",
     "train.lr_schedule=constant",
     "model.prior_components=1",
+    "model.info_weight=0",
 ]
 G25_OLD_PRESET = ["model.latent_dim=128", *OFFICIAL_SWGAN]
 # group -> data -> (steps, evaluation samples, rows of (label, model, overrides))

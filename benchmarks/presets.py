@@ -30,7 +30,9 @@ import quality  # noqa: E402
 # Every row pins what it changes, so that it measures the same thing whatever the preset files say.
 LINEAR_DECAY = ["train.lr_schedule=linear", "train.lr_decay_start=0.5"]
 # the papers' N(0, I) latent prior, which every digits row before 2026-11-28 ran with
-PLAIN_PRIOR = ["model.prior_components=1"]
+PLAIN_PRIOR = ["model.prior_components=1", "model.info_weight=0"]
+# the rows of the mixture prior were measured before the preset added InfoGAN's term
+NO_INFO = ["model.info_weight=0"]
 # the main job's schedule since 2026-11-26: one critic update per step at Adam 1e-3, linear decay
 MAIN_SCHEDULE = ["model.n_critic=1", "model.lr=0.001", *LINEAR_DECAY]
 # data -> (evaluation samples, rows of (label, steps, overrides))
@@ -89,15 +91,17 @@ CANDIDATES: dict[str, tuple[int, list[tuple[str, int, list[str]]]]] = {
                     *MAIN_SCHEDULE,
                     "model.prior_components=10",
                     "model.prior_separation=8",
+                    *NO_INFO,
                 ],
             ),
             (
-                "10 separated Gaussians, s = 16, 4000 steps (the preset)",
+                "10 separated Gaussians, s = 16, 4000 steps (the preset before InfoGAN's term)",
                 4000,
                 [
                     *MAIN_SCHEDULE,
                     "model.prior_components=10",
                     "model.prior_separation=16",
+                    *NO_INFO,
                 ],
             ),
             # The bundled digits are 8 x 8 scans: at 16 px a step costs about a third as much.

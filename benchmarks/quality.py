@@ -115,6 +115,7 @@ PAPER_SETTINGS = {
         "model.lr=0.0003",
         "train.lr_schedule=constant",
         "model.prior_components=1",
+        "model.info_weight=0",  # the preset's InfoGAN term needs its ten components
     ],
     ("swgan", "gaussians25"): ["model.n_critic=4", "model.lr=0.0003"],
     **{("swae", data): ["model.n_blocks=3"] for data in ("gaussians25", "digits", "fashion-mnist")},
