@@ -100,9 +100,11 @@ def adjust_color(x: Tensor, uniforms: Tensor) -> Tensor:
     return image_mean + (contrast + 0.5) * (x - image_mean)
 
 
-def whole_pixels(uniforms: Tensor, count: int) -> Tensor:
-    """Integers uniform on ``0, ..., count - 1`` from uniforms on ``[0, 1)``."""
-    return (uniforms * count).long().clamp(max=count - 1)
+def whole_pixels(uniforms: Tensor, counts: list[int]) -> Tensor:
+    """Integers uniform on ``0, ..., counts[j] - 1`` in column ``j``, from uniforms on ``[0, 1)``
+    of shape ``(n, len(counts))``."""
+    limits = torch.tensor(counts, device=uniforms.device)
+    return (uniforms * limits).long().minimum(limits - 1)
 
 
 def translate(x: Tensor, shifts: Tensor) -> Tensor:
@@ -147,27 +149,15 @@ def diff_augment(
         if name == "color":
             x = adjust_color(x, per_sample_noise(n, 3, uniform=True, device=x.device))
         elif name == "translation":
-            reach = torch.tensor(
-                [_round(translation_ratio * height), _round(translation_ratio * width)],
-                device=x.device,
-            )
+            reach = [_round(translation_ratio * height), _round(translation_ratio * width)]
             uniforms = per_sample_noise(n, 2, uniform=True, device=x.device)
-            shifts = torch.stack(
-                [whole_pixels(uniforms[:, i], 2 * int(reach[i]) + 1) - reach[i] for i in (0, 1)],
-                dim=1,
-            )
-            x = translate(x, shifts)
+            offsets = whole_pixels(uniforms, [2 * r + 1 for r in reach])
+            x = translate(x, offsets - torch.tensor(reach, device=x.device))
         elif name == "cutout":
             side = _round(cutout_ratio * min(height, width))
             uniforms = per_sample_noise(n, 2, uniform=True, device=x.device)
             # An even side has one more centre than an odd one (the paper's code: size + 1).
-            centres = torch.stack(
-                [
-                    whole_pixels(uniforms[:, 0], height + 1 - side % 2),
-                    whole_pixels(uniforms[:, 1], width + 1 - side % 2),
-                ],
-                dim=1,
-            )
+            centres = whole_pixels(uniforms, [height + 1 - side % 2, width + 1 - side % 2])
             x = cut_out(x, centres, side)
     return x
 

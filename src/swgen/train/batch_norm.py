@@ -48,9 +48,8 @@ class GlobalBatchNorm(_BatchNorm):
             raise ValueError(f"expected at least 2-D input (got {input.dim()}-D)")
 
     def forward(self, input: Tensor) -> Tensor:
-        if not (self.training and dist.is_available() and dist.is_initialized()):
-            return super().forward(input)
-        if dist.get_world_size() == 1:
+        alone = not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1
+        if alone or not self.training:
             return super().forward(input)
         from torch.distributed.nn.functional import all_gather
 
