@@ -103,7 +103,7 @@ def test_sample_and_explore_images(tmp_path):
     assert main(["sample", str(run), "-n", "9", "-o", str(tmp_path / "grid.png")]) == 0
     assert Image.open(tmp_path / "grid.png").size == (3 * 18 + 2, 3 * 18 + 2)
     assert main(["explore", str(run), "-o", str(tmp_path / "explore")]) == 0
-    names = sorted(p.name for p in (tmp_path / "explore").iterdir())
+    names = sorted(p.name for p in (tmp_path / "explore").glob("[!.]*"))
     assert names == ["fixed_codes.png", "interpolation.png", "one_hot.png", "sweep.png"]
     sweep = Image.open(tmp_path / "explore" / "sweep.png")
     assert sweep.size[0] == 9 * 18 + 2  # one column per value of the swept coordinate

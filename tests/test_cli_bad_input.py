@@ -36,6 +36,21 @@ def world(tmp_path_factory):
     train = ["train", QUIET, *POINTS, "train.steps=1"]
     assert main([*train, "--model", "swgan", "--out", str(d / "run")]) == 0
     assert main([*train, "--model", "wgan", "--out", str(d / "other")]) == 0
+    # --- output safety and runs that travel (issue 44)
+    assert (
+        main([*train[:-1], "train.steps=2", "--model", "wgan", "--out", str(d / "two-steps")]) == 0
+    )
+    (d / "mine.npy").write_bytes(b"my own array")
+    (d / "my-strips").mkdir()
+    (d / "my-strips" / "sweep.png").write_bytes(b"my own picture")
+    for index in range(8):
+        (d / "moving-images").mkdir(exist_ok=True)
+        pixels = np.full((8, 8, 3), index * 30, dtype=np.uint8)
+        Image.fromarray(pixels).save(d / "moving-images" / f"{index}.png")
+    moving = ["--data", str(d / "moving-images"), "data.image_size=8", "model.width=4"]
+    moved = ["--model", "dcgan", *moving, "train.batch_size=8", "--out", str(d / "moved-run")]
+    assert main(["train", QUIET, "train.steps=1", *moved]) == 0
+    (d / "moving-images").rename(d / "moved-images")
     digits = ["--data", "digits", "data.image_size=8", "model.width=4", "data.limit=32"]
     conditional = [
         *digits,
@@ -307,6 +322,55 @@ CASES = [
         "sample {d}/cycle --jacobian-keep 0.5 -o {d}/s.npy",
         "drop --jacobian-keep",
     ),
+    # --- where outputs go (issue 44): nothing of the user's is replaced ---------------------
+    ("sample over a png", "sample {d}/run -o {d}/user/samples/step_0000001.png", "already exists"),
+    ("sample over an npy", "sample {d}/run -o {d}/mine.npy", "add --overwrite"),
+    ("sample label translation", "sample {d}/cycle --label 1 -o {d}/s.png", "drop --label"),
+    ("sample picture too big", "sample {d}/cond -n 5000000 -o {d}/s.png", "megapixels"),
+    ("explore over user files", "explore {d}/run -o {d}/my-strips", "add --overwrite"),
+    (
+        "translate into its input",
+        "translate {d}/cycle --input {d}/domains -o {d}/domains",
+        "is inside the input folder",
+    ),
+    (
+        "translate into a subfolder of its input",
+        "translate {d}/cycle --input {d}/domains -o {d}/domains/out",
+        "is inside the input folder",
+    ),
+    (
+        "translate input inside output",
+        "translate {d}/cycle --input {d}/domains/trainA -o {d}/domains --overwrite",
+        "is inside the output folder",
+    ),
+    (
+        "translate over user files",
+        "translate {d}/cycle --input {d}/domains -o {d}/user",
+        "did not write for this run",
+    ),
+    (
+        "enhance into its input",
+        "enhance {d}/dacal --input {d}/good-pairs -o {d}/good-pairs --overwrite",
+        "is inside the input folder",
+    ),
+    (
+        "enhance over user files",
+        "enhance {d}/dacal --input {d}/good-pairs -o {d}/user",
+        "did not write for this run",
+    ),
+    (
+        "run folder inside its data",
+        "train --model cyclegan --data {d}/domains --out {d}/domains/run",
+        "is inside the data folder",
+    ),
+    # --- data that moved, and data that never was ------------------------------------------
+    ("data folder missing", "train --data {d}/nope", "no such folder"),
+    ("data is a file", "train --data {d}/afile", "is a file, not a folder"),
+    ("config data missing", "config dacal --data {d}/missing", "no such folder"),
+    ("eval data moved", "eval {d}/moved-run --n 8", "does not exist (moved or deleted?)"),
+    ("resume data moved", "train --resume {d}/moved-run", "give its new location with --data"),
+    ("eval new data missing", "eval {d}/moved-run --data {d}/nope --n 8", "no such folder"),
+    ("resume fewer steps", "train --resume {d}/two-steps train.steps=1", "past train.steps=1"),
     # --- explore ----------------------------------------------------------------------------
     ("explore missing run", "explore {d}/nope -o {d}/e", "does not exist"),
     ("explore swapped ckpt", "explore {d}/mixed -o {d}/e", "belongs to model 'wgan'"),

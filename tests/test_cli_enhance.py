@@ -76,7 +76,7 @@ def test_unpaired_dacal_on_two_folders(tmp_path):
     out = tmp_path / "out"
     assert main(["enhance", str(run), "--input", str(tmp_path / "data" / "trainA"), "-o",
                  str(out)]) == 0  # fmt: skip
-    assert sorted(p.name for p in out.iterdir()) == ["0.png", "1.png", "2.png"]
+    assert sorted(p.name for p in out.glob("[!.]*")) == ["0.png", "1.png", "2.png"]
     assert main(["eval", str(run), "--n", "3"]) == 0  # translation metrics: no true pairs
     assert "multiscale_swd" in json.loads((run / "eval.json").read_text())["metrics"]["AtoB"]
 

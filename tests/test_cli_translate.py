@@ -84,7 +84,7 @@ def test_translate_keeps_names_folders_and_sizes(runs, tmp_path, capsys):
     with pytest.warns(UserWarning, match="skipped 1 unreadable"):
         code = main(["translate", str(runs / "cyclegan"), "--input", str(inputs), "-o", str(out)])
     assert code == 0
-    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("[!.]*") if p.is_file())
     assert written == ["im0.png", "im1.png", "nested/im0.png"]
     assert Image.open(out / "im0.png").size == (21, 13)
     assert Image.open(out / "nested" / "im0.png").size == (7, 5)

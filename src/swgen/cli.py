@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from swgen.errors import UserError
+from swgen.outputs import OutputFolder, check_output_file
 
 EXIT_USER_ERROR = 2
 SEED_MAX = 2**32 - 1  # the seeds of batches and noise streams keep 32 bits
@@ -34,7 +35,9 @@ def _writable(path: Path, what: str) -> UserError:
 
 def _train(args: argparse.Namespace) -> None:
     from swgen.config import load_yaml, resolve
+    from swgen.data import check_data_name, with_absolute_paths
     from swgen.evaluate import training_metrics
+    from swgen.train.checkpoint import check_run_data, load_checkpoint
     from swgen.train.engine import Trainer
     from swgen.train.run_folder import RunFolder
 
@@ -58,14 +61,23 @@ def _train(args: argparse.Namespace) -> None:
                 "drop --model to resume it, or start a new run with --out"
             )
         config = resolve(args.config, args.overrides, flags, base=saved)
+        config.data = with_absolute_paths(config.data)
+        record = None
+        if folder.checkpoint.is_file():
+            record = load_checkpoint(folder.checkpoint).get("data")
+        check_run_data(config.data, folder.root, record)  # a moved folder: one line, --data NEW
+        check_data_outside_run(config.data, folder)
         trainer = Trainer(config, folder, resume=True, metric_hooks=[training_metrics])
     else:
         config = resolve(args.config, args.overrides, flags)
+        check_data_name(config.data.name)
+        config.data = with_absolute_paths(config.data)
         if args.out is not None:
             folder = RunFolder(args.out)
             folder.check_new()
         else:
             folder = RunFolder.new(config.model_name, config.data.name)
+        check_data_outside_run(config.data, folder)
         trainer = Trainer(config, folder, metric_hooks=[training_metrics])
     summary = trainer.fit()
     trainer.close()
@@ -77,8 +89,28 @@ def _train(args: argparse.Namespace) -> None:
         )
 
 
+def check_data_outside_run(data: typing.Any, folder: typing.Any) -> None:
+    """Refuse a run folder inside its own data folder (folders are read in depth, so the run's
+    sample grids would become training data on --resume and in eval), or data inside the run."""
+    from swgen.data import user_folder
+    from swgen.outputs import is_within
+
+    source = user_folder(data)
+    if source is None or not source.is_dir():
+        return
+    if is_within(folder.root, source):
+        raise UserError(
+            f"run folder '{folder.root}' is inside the data folder '{source}', whose images "
+            "would then include the run's own sample grids; give --out a folder outside it"
+        )
+    if is_within(source, folder.root):
+        raise UserError(
+            f"the data folder '{source}' is inside the run folder '{folder.root}'; "
+            "keep training data outside run folders"
+        )
+
+
 def _sample(args: argparse.Namespace) -> None:
-    import numpy as np
 
     from swgen.plots import frame_strips, image_grid, save_gif, save_picture, scatter_plot
     from swgen.train.checkpoint import load_trained
@@ -92,7 +124,8 @@ def _sample(args: argparse.Namespace) -> None:
     if not 1 <= args.n <= MAX_SAMPLES:
         raise UserError(f"-n must be between 1 and {MAX_SAMPLES}, got {args.n}")
     _check_seed(args.seed)
-    run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
+    check_output_file(out, args.overwrite)
+    run = load_trained(args.run, device=args.device, use_ema=not args.no_ema, data=args.data)
     run.truncate(args.truncation)  # a translation run refuses a bound: it draws no latent codes
     run.keep_low_jacobian(args.jacobian_keep)
     if run.model.maps_data:
@@ -102,12 +135,14 @@ def _sample(args: argparse.Namespace) -> None:
     if suffix == ".gif" and kind != "video":
         raise UserError(f"'{out}': animated GIFs are for video runs; this run's data are {kind}")
     label = None if args.label is None else run.label_index(args.label)
+    if suffix == ".npy":
+        _save_samples_npy(run, args, out, label)
+        return
+    check_picture_size(args.n, run.data.info)
     samples = run.sample(args.n, seed=args.seed, label=label)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        if suffix == ".npy":
-            np.save(out, samples.numpy())  # (N, C, T, H, W) for video
-        elif suffix == ".gif":
+        if suffix == ".gif":
             save_gif(samples, out)
         elif kind == "video":
             save_picture(frame_strips(samples), out)  # a row of frames per clip
@@ -121,6 +156,72 @@ def _sample(args: argparse.Namespace) -> None:
     print(f"swgen: wrote {args.n} samples of {run.config.model_name} (step {run.step}) to {out}")
 
 
+# The largest sample picture (grid, frame strips or GIF frame) 'swgen sample' draws: 100
+# megapixels, a 10,000 x 10,000 grid, which image viewers still open; .npy takes any number.
+MAX_PICTURE_PIXELS = 100_000_000
+
+
+def check_picture_size(n: int, info: typing.Any) -> None:
+    """Refuse a sample picture too large to draw or view, saying how many samples fit."""
+    if not info.is_pixels:
+        return  # a scatter plot has one size whatever the number of points
+    per_sample = info.image_size**2 * (info.frames if info.kind == "video" else 1)
+    if n * per_sample > MAX_PICTURE_PIXELS:
+        fits = MAX_PICTURE_PIXELS // per_sample
+        raise UserError(
+            f"a picture of {n} samples would hold {n * per_sample / 1e6:.0f} megapixels, over "
+            f"swgen's limit of {MAX_PICTURE_PIXELS // 1_000_000}; ask for at most {fits} with "
+            "-n, or write a .npy file, which takes any number"
+        )
+
+
+def _save_samples_npy(
+    run: typing.Any, args: argparse.Namespace, out: Path, label: int | None
+) -> None:
+    """Write ``args.n`` samples to ``out`` as one .npy array, chunk by chunk through a memory
+    map, so memory stays bounded whatever the number; refused up front when the disk lacks the
+    space. Written beside ``out`` and renamed, so a failure leaves no partial file."""
+    import shutil
+    import tempfile
+
+    import numpy as np
+
+    first = run.sample(1, seed=args.seed, label=label)
+    shape = (args.n, *first.shape[1:])
+    needed = args.n * first[0].numel() * 4
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(
+            dir=out.parent, prefix=f".{out.name}.", suffix=".npy"
+        )
+        os.close(descriptor)
+        free = shutil.disk_usage(out.parent).free
+    except OSError:
+        raise _writable(out, "samples to") from None
+    try:
+        if needed > free:
+            raise UserError(
+                f"{args.n} samples need {needed / 1e9:.1f} GB in '{out}', and its disk has "
+                f"{free / 1e9:.1f} GB free; ask for fewer with -n"
+            )
+        array = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.float32, shape=shape)
+        start = 0
+        for chunk in run.sample_chunks(args.n, seed=args.seed, label=label):
+            array[start : start + len(chunk)] = chunk.numpy()
+            start += len(chunk)
+        array.flush()
+        del array
+        if args.overwrite or not out.exists():
+            os.replace(temporary, out)
+        else:
+            raise UserError(f"'{out}' appeared while sampling; give a new file name")
+    except OSError:
+        raise _writable(out, "samples to") from None
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    print(f"swgen: wrote {args.n} samples of {run.config.model_name} (step {run.step}) to {out}")
+
+
 def _sample_translations(run: typing.Any, args: argparse.Namespace, out: Path) -> None:
     """``swgen sample`` on a translation run: held-out inputs | outputs (| attention)."""
     import numpy as np
@@ -129,6 +230,8 @@ def _sample_translations(run: typing.Any, args: argparse.Namespace, out: Path) -
 
     if out.suffix.lower() == ".gif":
         raise UserError(f"'{out}': animated GIFs are for video runs; this run translates images")
+    if args.label is not None:
+        raise UserError("this run translates images and has no classes to sample; drop --label")
     direction = run.model.directions[0]
     panels = run.translate(run.data.held_out(args.n, direction, args.seed).x, direction)
     try:
@@ -151,8 +254,11 @@ def _translate(args: argparse.Namespace) -> None:
     from swgen.translate import translate_folder
 
     run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
+    output = OutputFolder(
+        args.output, "translate", args.run, args.overwrite, [Path(args.input)], "translations"
+    )
     written, skipped = translate_folder(
-        run, args.input, args.output, args.direction, save_attention=args.save_attention
+        run, args.input, output, args.direction, save_attention=args.save_attention
     )
     note = f", skipped {skipped} unreadable" if skipped else ""
     print(f"swgen: translated {written} images ({args.direction}{note}) into {args.output}")
@@ -167,7 +273,10 @@ def _enhance(args: argparse.Namespace) -> None:
     run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
     if args.tile is not None and run.model.enhances:
         run.model.config.tile = args.tile
-    written = enhance_folder(run, args.input, args.output)
+    output = OutputFolder(
+        args.output, "enhance", args.run, args.overwrite, [Path(args.input)], "enhanced photos"
+    )
+    written = enhance_folder(run, args.input, output)
     what = "videos" if run.data.info.kind == "video" else "images"
     print(f"swgen: enhanced {written} {what} into {args.output}")
 
@@ -177,14 +286,20 @@ def _explore(args: argparse.Namespace) -> None:
     from swgen.train.checkpoint import load_trained
 
     _check_seed(args.seed)
-    run = load_trained(args.run, device=args.device)
+    run = load_trained(args.run, device=args.device, data=args.data)
     if run.model.maps_data:
         raise UserError(
             f"run '{args.run}' holds {run.config.model_name}, which translates images and has no "
             "latent space to explore; use 'swgen translate' or 'swgen sample'"
         )
     try:
-        written = explore(run, args.output, seed=args.seed)
+        written = explore(
+            run,
+            OutputFolder(
+                args.output, "explore", args.run, args.overwrite, what="exploration strips"
+            ),
+            seed=args.seed,
+        )
     except OSError:
         raise _writable(Path(args.output), "exploration strips into") from None
     print(f"swgen: wrote {len(written)} files to {args.output}")
@@ -204,6 +319,7 @@ def _eval(args: argparse.Namespace) -> None:
         inception_n=args.inception_n,
         truncation=args.truncation,
         jacobian_keep=args.jacobian_keep,
+        data=args.data,
     )
     print(json.dumps(result["metrics"]))
     written = Path(args.run) / evaluation_file_name(args.truncation, args.jacobian_keep)
@@ -212,11 +328,11 @@ def _eval(args: argparse.Namespace) -> None:
 
 def _config(args: argparse.Namespace) -> None:
     from swgen.config import describe, resolve
-    from swgen.data import DATASETS
+    from swgen.data import check_data_name
 
     flags = {"model.name": args.model, "data.name": args.data}
-    if args.data is not None and not Path(args.data).expanduser().is_dir():
-        DATASETS.get(args.data)  # an unknown name fails here, with the registered names
+    if args.data is not None:
+        check_data_name(args.data)  # a missing folder, a file, an unknown name: one line each
     print(describe(resolve(flags=flags)))
 
 
@@ -227,6 +343,16 @@ def _list(args: argparse.Namespace) -> None:
 
     print("models:  ", " ".join(MODELS.names()))
     print("datasets:", " ".join(DATASETS.names()), "(or the path of an image folder)")
+
+
+SEED_HELP = "random seed of the drawn samples (default 0)"
+DEVICE_HELP = "cpu (default), auto, cuda, cuda:N or mps"
+OVERWRITE_FILE_HELP = "replace the output file if it exists (otherwise refused)"
+OVERWRITE_FOLDER_HELP = (
+    "write into an output folder holding other files, replacing those of the same names "
+    "(otherwise the folder must be new, empty or hold only this command's earlier outputs)"
+)
+DATA_HELP = "where the run's data folder is now, when it moved (the run recorded the old location)"
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -241,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="swgen", description="Sliced Wasserstein generative models and their baselines."
     )
+    parser.add_argument("--version", action="version", version=f"swgen {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser(
@@ -265,13 +392,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = commands.add_parser("sample", help="draw samples from a trained run")
     sample.add_argument("run", metavar="RUN")
-    sample.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
+    sample.add_argument("-n", "--n", type=int, default=64, help="number of samples (default 64)")
     sample.add_argument(
         "-o", "--output", required=True,
         help=".png (grid, frame strips or scatter), .gif (animated, video runs) or .npy",
     )  # fmt: skip
-    sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument("--device", default="cpu")
+    sample.add_argument("--seed", type=int, default=0, help=SEED_HELP)
+    sample.add_argument("--device", default="cpu", help=DEVICE_HELP)
+    sample.add_argument("--overwrite", action="store_true", help=OVERWRITE_FILE_HELP)
+    sample.add_argument("--data", metavar="NEW", help=DATA_HELP)
     sample.add_argument(
         "--label", help="class to sample, by index or name (runs with model.conditional=true)"
     )
@@ -302,7 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--save-attention", action="store_true",
         help="attention-gan: also write each attention map as NAME_attention.png",
     )  # fmt: skip
-    translate.add_argument("--device", default="cpu")
+    translate.add_argument("--device", default="cpu", help=DEVICE_HELP)
+    translate.add_argument("--overwrite", action="store_true", help=OVERWRITE_FOLDER_HELP)
     translate.add_argument(
         "--no-ema", action="store_true", help="use the raw, not averaged, weights"
     )
@@ -321,22 +451,28 @@ def build_parser() -> argparse.ArgumentParser:
     enhance.add_argument(
         "--tile", type=int, help="full-resolution tile side (default: the run's model.tile)"
     )
-    enhance.add_argument("--device", default="cpu")
+    enhance.add_argument("--device", default="cpu", help=DEVICE_HELP)
+    enhance.add_argument("--overwrite", action="store_true", help=OVERWRITE_FOLDER_HELP)
     enhance.add_argument("--no-ema", action="store_true", help="use the raw, not averaged, weights")
     enhance.set_defaults(handler=_enhance)
 
     explore = commands.add_parser("explore", help="latent-space exploration strips")
     explore.add_argument("run", metavar="RUN")
     explore.add_argument("-o", "--output", required=True, help="folder for the strips")
-    explore.add_argument("--seed", type=int, default=0)
-    explore.add_argument("--device", default="cpu")
+    explore.add_argument("--seed", type=int, default=0, help=SEED_HELP)
+    explore.add_argument("--device", default="cpu", help=DEVICE_HELP)
+    explore.add_argument("--overwrite", action="store_true", help=OVERWRITE_FOLDER_HELP)
+    explore.add_argument("--data", metavar="NEW", help=DATA_HELP)
     explore.set_defaults(handler=_explore)
 
     evaluate = commands.add_parser("eval", help="compute every metric that fits the run's data")
     evaluate.add_argument("run", metavar="RUN")
-    evaluate.add_argument("--n", type=int, default=5000, help="generated samples (default 5000)")
-    evaluate.add_argument("--seed", type=int, default=0)
-    evaluate.add_argument("--device", default="cpu")
+    evaluate.add_argument(
+        "-n", "--n", type=int, default=5000, help="generated samples (default 5000)"
+    )
+    evaluate.add_argument("--seed", type=int, default=0, help=SEED_HELP)
+    evaluate.add_argument("--device", default="cpu", help=DEVICE_HELP)
+    evaluate.add_argument("--data", metavar="NEW", help=DATA_HELP)
     evaluate.add_argument("--inception", action="store_true", help="also fid_inception")
     evaluate.add_argument("--inception-weights", help="TorchScript file of the TF-FID Inception")
     evaluate.add_argument(
@@ -364,6 +500,15 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="list models and datasets")
     listing.set_defaults(handler=_list)
     return parser
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("swgen")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:  # noqa: ANN001
@@ -396,10 +541,17 @@ def _run_command(argv: Sequence[str] | None) -> int:
         if args.command == "train":
             args.overrides = [*args.overrides, *leftovers]
         args.handler(args)
+        sys.stdout.flush()  # a closed pipe fails here, inside the handler below, not at exit
     except UserError as error:
         # One line even when the message quotes user text holding a line break.
         print(f"swgen: {str(error).replace(chr(10), ' ')}", file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:
+        # The reader of stdout left early (``swgen list | head -1``): not an error of ours.
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         # Training turns Ctrl-C into Interrupted (with what was saved); this is another command.
         print(

@@ -28,14 +28,16 @@ from PIL import Image, ImageSequence
 from swgen.data.folder import IMAGE_SUFFIXES, UNREADABLE, image_files
 from swgen.data.video_folder import MOVIE_SUFFIXES, VideoUnavailable, movie_frames, natural_key
 from swgen.errors import UserError
+from swgen.outputs import OutputFolder
 from swgen.plots import to_uint8_images
 from swgen.train.checkpoint import TrainedRun
 from swgen.translate import translate_folder
 
 
-def enhance_folder(run: TrainedRun, input_dir: str | Path, output_dir: str | Path) -> int:
-    """Enhance every photo (or, for a video run, every video) under ``input_dir``; returns how
-    many were written."""
+def enhance_folder(run: TrainedRun, input_dir: str | Path, output: OutputFolder) -> int:
+    """Enhance every photo (or, for a video run, every video) under ``input_dir`` into the
+    ``output`` folder (swgen's rule for outputs, :mod:`swgen.outputs`); returns how many were
+    written."""
     if not run.model.enhances:
         raise UserError(
             f"this run holds a {run.config.model_name} model, which does not enhance photos; "
@@ -43,8 +45,8 @@ def enhance_folder(run: TrainedRun, input_dir: str | Path, output_dir: str | Pat
         )
     direction = run.model.directions[0]
     if run.data.info.kind != "video":
-        return translate_folder(run, input_dir, output_dir, direction, keep_modes=True)[0]
-    return enhance_videos(run, Path(input_dir).expanduser(), Path(output_dir).expanduser())
+        return translate_folder(run, input_dir, output, direction, keep_modes=True)[0]
+    return enhance_videos(run, Path(input_dir).expanduser(), output)
 
 
 # The encoder and its quality options for each container: near-lossless, so the enhancement
@@ -83,8 +85,11 @@ def read_video(entry: Path, mode: str) -> tuple[list[Image.Image], list[str], li
         paths = frame_paths(entry)
         frames = []
         for path in paths:
-            with Image.open(path) as image:
-                frames.append(image.convert(mode))
+            try:
+                with Image.open(path) as image:
+                    frames.append(image.convert(mode))
+            except UNREADABLE:
+                raise UnreadableFrame(path) from None
         return frames, [p.name for p in paths], []
     frames, durations = [], []
     with Image.open(entry) as image:
@@ -122,7 +127,12 @@ def write_movie(path: Path, pictures: list[Image.Image], rate: Fraction) -> None
         container.mux(stream.encode())  # flush the encoder's delayed frames
 
 
-def enhance_videos(run: TrainedRun, source: Path, out: Path) -> int:
+class UnreadableFrame(Exception):
+    """A frame of a frame folder that cannot be decoded (``args[0]``: its path)."""
+
+
+def enhance_videos(run: TrainedRun, source: Path, output: OutputFolder) -> int:
+    out = output.root
     videos = find_videos(source)
     if not videos:
         raise UserError(
@@ -147,15 +157,29 @@ def enhance_videos(run: TrainedRun, source: Path, out: Path) -> int:
             videos = [entry for entry in videos if entry not in movies]
     channels = run.data.info.channels
     mode = "L" if channels == 1 else "RGB"
-    written = 0
+    output.check()
+    # Outputs keep their inputs' relative paths (a frame folder: its frames' names), which are
+    # distinct, so claiming them renames nothing: it records them as this command's.
+    output.claim(
+        path.relative_to(source)
+        for entry in videos
+        for path in (frame_paths(entry) if entry.is_dir() else [entry])
+    )
+    written = skipped = 0
     for entry in videos:
+        frames = []
         try:
             frames, names, durations = read_video(entry, mode)
             rate = movie_rate(entry) if entry in movies else None  # read with the frames
+        except UnreadableFrame as error:
+            warnings.warn(
+                f"skipped video '{entry}': its frame '{error.args[0].name}' is unreadable",
+                stacklevel=2,
+            )
         except (*UNREADABLE, VideoUnavailable):
-            frames = []
-        if not frames:
             warnings.warn(f"skipped unreadable video '{entry}'", stacklevel=2)
+        if not frames:
+            skipped += 1
             continue
         if len({frame.size for frame in frames}) > 1:
             raise UserError(
@@ -186,6 +210,11 @@ def enhance_videos(run: TrainedRun, source: Path, out: Path) -> int:
                 f"cannot write enhanced videos into '{out}'; give a path in a writable folder"
             ) from None
         written += 1
+    if written == 0:
+        raise UserError(
+            f"input folder '{source}' has no readable video (checked {len(videos)}, {skipped} "
+            "unreadable); give GIFs, movie files or folders of numbered frames"
+        )
     return written
 
 

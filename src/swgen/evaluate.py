@@ -380,6 +380,7 @@ def evaluate_run(
     truncation: float | None = None,
     jacobian_keep: float | None = None,
     write: bool = True,
+    data: str | None = None,
 ) -> dict[str, Any]:
     """Compute the metrics of a trained run and write them to ``RUN/eval.json`` (``write=False``:
     only return them, for benchmarks that must leave a run folder as it is).
@@ -389,13 +390,13 @@ def evaluate_run(
     (the truncation trick) and the metrics go to ``RUN/eval-truncation-<t>.json`` instead, so
     they never stand in for the run's plain evaluation; likewise ``jacobian_keep`` f measures
     the samples Jacobian-based truncation keeps (``TrainedRun.keep_low_jacobian``), in
-    ``RUN/eval-jacobian-keep-<f>.json``.
+    ``RUN/eval-jacobian-keep-<f>.json``. ``data``: the run's data folder, when it moved.
     """
     if not 2 <= n <= MAX_SAMPLES:
         raise UserError(f"--n must be between 2 and {MAX_SAMPLES}, got {n}")
     if inception_n is not None and not 2 <= inception_n <= MAX_SAMPLES:
         raise UserError(f"--inception-n must be between 2 and {MAX_SAMPLES}, got {inception_n}")
-    run = load_trained(run_dir, device=device)
+    run = load_trained(run_dir, device=device, data=data)
     run.truncate(truncation)
     run.keep_low_jacobian(jacobian_keep)
     started = time.perf_counter()

@@ -32,6 +32,7 @@ import torch
 from torch import Tensor
 
 from swgen.models.latent_prior import component_means
+from swgen.outputs import OutputFolder
 from swgen.plots import image_grid, labelled_scatter, save_picture, scatter_plot
 from swgen.train.checkpoint import TrainedRun
 
@@ -70,9 +71,9 @@ def exploration_codes(
     return codes
 
 
-def explore(run: TrainedRun, out_dir: str | Path, seed: int = 0, steps: int = 9) -> list[Path]:
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+def explore(run: TrainedRun, output: OutputFolder, seed: int = 0, steps: int = 9) -> list[Path]:
+    """Write the strips into ``output`` (swgen's rule for outputs, :mod:`swgen.outputs`)."""
+    output.check()
     written = []
     config = run.model.config
     codes = exploration_codes(
@@ -97,15 +98,15 @@ def explore(run: TrainedRun, out_dir: str | Path, seed: int = 0, steps: int = 9)
             picture = image_grid(samples, columns=columns)
         else:
             picture = scatter_plot(samples, real)
-            np.save(out / f"{name}.npy", samples.numpy())
-            written.append(out / f"{name}.npy")
-        save_picture(picture, out / f"{name}.png")
-        written.append(out / f"{name}.png")
-    return written + code_space(run, out, seed=seed)
+            written.append(output.claim([f"{name}.npy"])[0])
+            np.save(written[-1], samples.numpy())
+        written.append(output.claim([f"{name}.png"])[0])
+        save_picture(picture, written[-1])
+    return written + code_space(run, output, seed=seed)
 
 
 @torch.no_grad()
-def code_space(run: TrainedRun, out: Path, seed: int = 0, n: int = 2000) -> list[Path]:
+def code_space(run: TrainedRun, output: OutputFolder, seed: int = 0, n: int = 2000) -> list[Path]:
     """``code_space.png`` (and its ``.npy`` arrays) for a 2-D auto-encoder; nothing otherwise."""
     if run.model.latent_dim != 2:
         return []
@@ -117,12 +118,14 @@ def code_space(run: TrainedRun, out: Path, seed: int = 0, n: int = 2000) -> list
     if codes is None:
         return []
     codes = codes.float().cpu()
+    names = ["code_space.png", "code_space.npy"]
+    names += ["code_labels.npy"] if batch.labels is not None else []
+    written = output.claim(names)
     if batch.labels is None:
         picture = labelled_scatter(codes, torch.zeros(len(codes), dtype=torch.long))
     else:
         picture = labelled_scatter(codes, batch.labels, run.data.info.class_names)
-        np.save(out / "code_labels.npy", batch.labels.numpy())
-    np.save(out / "code_space.npy", codes.numpy())
-    save_picture(picture, out / "code_space.png")
-    written = [out / "code_space.png", out / "code_space.npy"]
-    return written + ([out / "code_labels.npy"] if batch.labels is not None else [])
+        np.save(written[2], batch.labels.numpy())
+    np.save(written[1], codes.numpy())
+    save_picture(picture, written[0])
+    return written

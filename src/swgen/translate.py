@@ -6,7 +6,9 @@ size is padded (edge pixels repeated) to what they take and the output cropped b
 (``swgen.nn.translation.translate_any_size``). Images are read like image folders for training
 (any depth, EXIF orientation, 16-bit grey scaled to 8 bits) in the run's channels; files that
 cannot be decoded are skipped and counted in one warning. ``save_attention`` also writes the
-attention map of attention-gan as ``<name>_attention.png`` beside each output.
+attention map of attention-gan as ``<stem>_attention.png`` beside each output (``-2``, ... added
+when that name is taken, :mod:`swgen.outputs`). The output folder follows swgen's rule for
+outputs (:mod:`swgen.outputs`): nothing a user already has is replaced.
 
 ``keep_modes`` (``swgen enhance``) writes each output in its input's own mode instead of the
 run's: a grey input is mapped as colour (its grey repeated) and written grey, and an alpha
@@ -25,6 +27,7 @@ from PIL import Image, ImageOps
 
 from swgen.data.folder import UNREADABLE, image_files, read_image, to_8_bit
 from swgen.errors import UserError
+from swgen.outputs import OutputFolder
 from swgen.plots import to_uint8_images
 from swgen.train.checkpoint import TrainedRun
 
@@ -32,13 +35,14 @@ from swgen.train.checkpoint import TrainedRun
 def translate_folder(
     run: TrainedRun,
     input_dir: str | Path,
-    output_dir: str | Path,
+    output: OutputFolder,
     direction: str = "AtoB",
     save_attention: bool = False,
     keep_modes: bool = False,
 ) -> tuple[int, int]:
-    """Translate every image under ``input_dir`` into ``output_dir``; returns (written, skipped)."""
-    source, out = Path(input_dir).expanduser(), Path(output_dir).expanduser()
+    """Translate every image under ``input_dir`` into the ``output`` folder (checked by the rule
+    of :mod:`swgen.outputs` before anything is read); returns (written, skipped)."""
+    source, out = Path(input_dir).expanduser(), output.root
     model = run.model
     if not model.maps_data:
         raise UserError(
@@ -63,9 +67,19 @@ def translate_folder(
                     f"--save-attention: {run.config.model_name} has no attention maps; "
                     "drop the flag (attention-gan has them)"
                 )
+    output.check()
+    relative = [path.relative_to(source) for path in paths]
+    # Translations keep their inputs' names; attention maps claim theirs after them, so a
+    # collision (``a.png`` and ``a.jpg``, or ``x.png`` beside ``x_attention.png``) renames a map.
+    targets = output.claim(relative)
+    maps = (
+        output.claim(r.with_name(f"{r.stem}_attention.png") for r in relative)
+        if save_attention
+        else [None] * len(paths)
+    )
     mode = "L" if channels == 1 else "RGB"
     written = skipped = 0
-    for path in paths:
+    for path, target, attention in zip(paths, targets, maps, strict=True):
         try:
             if keep_modes:
                 x, restore = read_keeping_mode(path, channels)
@@ -75,15 +89,14 @@ def translate_folder(
             skipped += 1
             continue
         panels = run.translate(x, direction)
-        target = out / path.relative_to(source)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             if restore is not None:
                 restore(panels[1]).save(target)
             else:
                 save_image(panels[1], target)
-            if save_attention:
-                save_image(panels[2], target.with_name(f"{target.stem}_attention.png"))
+            if attention is not None:
+                save_image(panels[2], attention)
         except OSError:
             raise UserError(
                 f"cannot write translations into '{out}'; give a path in a writable folder"

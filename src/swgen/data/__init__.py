@@ -14,6 +14,8 @@ f(config: DataConfig) -> DataSource``, imported below.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import os
 from pathlib import Path
 
 from swgen.data import (  # noqa: F401  (registers the datasets)
@@ -33,6 +35,7 @@ from swgen.data.memory import InMemoryImages
 from swgen.data.paired import PairedImages, paired_folders
 from swgen.data.toy import GaussianMixture, SwissRoll
 from swgen.data.two_domain import TwoDomainImages, domain_folders
+from swgen.errors import UserError
 from swgen.registry import DATASETS
 
 __all__ = [
@@ -45,10 +48,15 @@ __all__ = [
     "PairedImages",
     "SwissRoll",
     "TwoDomainImages",
+    "DataFolderMissing",
     "build_dataset",
+    "check_data_name",
+    "folder_fingerprint",
     "load_folder",
     "read_idx",
     "step_generator",
+    "user_folder",
+    "with_absolute_paths",
     "write_idx",
 ]
 
@@ -58,9 +66,10 @@ def build_dataset(config: DataConfig) -> DataSource:
 
     A folder holding two domains (``trainA``/``trainB`` or ``train/A``/``train/B``) is a
     ``two-domain`` dataset; one holding ``input/`` and ``target/`` is ``paired-folders``. A
-    registered name wins over a folder of the same name. An unknown name that is not a folder
-    raises the registry's ``UserError``, which lists the registered names.
+    registered name wins over a folder of the same name. A name that is neither gets one of
+    three messages (:func:`check_data_name`): a missing folder, a file, an unknown name.
     """
+    check_data_name(config.name)
     if config.name not in DATASETS and Path(config.name).expanduser().is_dir():
         root = Path(config.name).expanduser()
         name = "two-domain" if domain_folders(root) is not None else "folder"
@@ -68,3 +77,66 @@ def build_dataset(config: DataConfig) -> DataSource:
             name = "paired-folders"
         config = dataclasses.replace(config, name=name, path=config.name)
     return DATASETS.get(config.name)(config)
+
+
+class DataFolderMissing(UserError):
+    """A data folder (``--data DIR`` or ``data.path``) that does not exist."""
+
+
+def looks_like_path(name: str) -> bool:
+    """Whether ``--data NAME`` was meant as a path rather than a registered name."""
+    return "/" in name or os.sep in name or name.startswith(("~", "."))
+
+
+def check_data_name(name: str) -> None:
+    """Refuse, in one line each, a missing folder, a file where a folder is wanted, and an unknown
+    dataset name (with the registered names); pass a registered name or an existing folder."""
+    path = Path(name).expanduser()
+    if name in DATASETS or path.is_dir():
+        return
+    if path.exists():
+        raise UserError(
+            f"data '{name}' is a file, not a folder; give a folder of images, or a dataset name "
+            "(swgen list shows them)"
+        )
+    if looks_like_path(name):
+        raise DataFolderMissing(
+            f"no such folder '{name}'; give an existing folder of images, or a dataset name "
+            "(swgen list shows them)"
+        )
+    DATASETS.get(name)  # an unknown name: the registry's message lists the registered ones
+
+
+def with_absolute_paths(config: DataConfig) -> DataConfig:
+    """``config`` with its folders (a folder given as ``name``, and ``path``) made absolute, so a
+    run trained on ``--data photos`` works from any directory later."""
+    changes = {}
+    if config.name not in DATASETS and Path(config.name).expanduser().is_dir():
+        changes["name"] = os.path.abspath(Path(config.name).expanduser())
+    if config.path is not None:
+        changes["path"] = os.path.abspath(Path(config.path).expanduser())
+    return dataclasses.replace(config, **changes) if changes else config
+
+
+def user_folder(config: DataConfig) -> Path | None:
+    """The folder of the user's files a dataset reads (``None`` for bundled or generated data
+    that find their own files)."""
+    if config.name not in DATASETS:
+        return Path(config.name).expanduser()
+    return Path(config.path).expanduser() if config.path is not None else None
+
+
+def folder_fingerprint(root: Path) -> tuple[int, str]:
+    """The number of files under ``root`` and a digest of their relative paths and sizes: what a
+    run records of its data folder, so a later run can tell whether the folder changed. It does
+    not hash contents (a 200,000-image folder is listed in seconds) and ignores modification
+    times, so a folder copied elsewhere keeps its fingerprint."""
+    entries = []
+    for path in root.rglob("*"):
+        try:
+            if path.is_file():
+                entries.append(f"{path.relative_to(root).as_posix()}\0{path.stat().st_size}")
+        except OSError:
+            continue
+    digest = hashlib.sha256("\n".join(sorted(entries)).encode("utf-8", "surrogateescape"))
+    return len(entries), digest.hexdigest()[:16]

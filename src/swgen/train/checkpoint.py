@@ -13,13 +13,16 @@ from __future__ import annotations
 import math
 import pickle
 import re
+import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from swgen.data.base import DataInfo, DataSource
 from swgen.errors import UserError
 from swgen.models.base import GenerativeModel
 
@@ -111,9 +114,119 @@ def translate_in_chunks(
     return [torch.cat(panel) for panel in zip(*chunks, strict=True)]
 
 
+def data_record(config: Any, info: DataInfo) -> dict[str, Any]:
+    """What a checkpoint keeps of its run's data (plain values, so ``weights_only`` loads it):
+    the shape of a sample (``DataInfo``), so commands that need no real samples never open the
+    data, and the user's folder with its file count and fingerprint, to tell a moved, missing or
+    changed folder apart when the data are needed again."""
+    from swgen.data import folder_fingerprint, user_folder
+
+    record: dict[str, Any] = {
+        "info": {
+            "kind": info.kind,
+            "shape": list(info.shape),
+            "num_classes": info.num_classes,
+            "class_names": list(info.class_names),
+            "pairing": info.pairing,
+            "y_shape": None if info.y_shape is None else list(info.y_shape),
+        }
+    }
+    folder = user_folder(config)
+    if folder is not None and folder.is_dir():
+        record["folder"] = str(folder)
+        record["files"], record["fingerprint"] = folder_fingerprint(folder)
+    return record
+
+
+def recorded_info(record: Any) -> DataInfo | None:
+    """The ``DataInfo`` a checkpoint recorded (``None`` for checkpoints older than the record, or
+    a damaged one: the data are then opened to find it)."""
+    try:
+        info = record["info"]
+        return DataInfo(
+            kind=info["kind"],
+            shape=tuple(int(v) for v in info["shape"]),
+            num_classes=int(info["num_classes"]),
+            class_names=tuple(str(v) for v in info["class_names"]),
+            pairing=info["pairing"],
+            y_shape=None if info["y_shape"] is None else tuple(int(v) for v in info["y_shape"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def open_run_data(config: Any, run_root: Path, record: Any = None) -> DataSource:
+    """Open the data of the run in ``run_root`` (``config``: its ``data`` section), after
+    :func:`check_run_data`."""
+    from swgen.data import build_dataset
+
+    check_run_data(config, run_root, record)
+    return build_dataset(config)
+
+
+def check_run_data(config: Any, run_root: Path, record: Any = None) -> None:
+    """Say in one line which data folder of the run in ``run_root`` is missing and how to point
+    the run at its new place, and warn when the folder no longer holds the files the run was
+    trained on (``record``, the checkpoint's :func:`data_record`)."""
+    from swgen.data import DataFolderMissing, folder_fingerprint, user_folder
+
+    folder = user_folder(config)
+    if folder is not None and not folder.is_dir():
+        held = ""
+        if isinstance(record, dict) and isinstance(record.get("files"), int):
+            held = f" ({record['files']} files at training time)"
+        raise DataFolderMissing(
+            f"the data folder '{folder}'{held} of run '{run_root}' does not exist (moved or "
+            "deleted?); give its new location with --data NEW"
+        )
+    if folder is not None and isinstance(record, dict) and "fingerprint" in record:
+        files, fingerprint = folder_fingerprint(folder)
+        if fingerprint != record["fingerprint"]:
+            warnings.warn(
+                f"data folder '{folder}' now holds {files} files, and not the same ones as the "
+                f"{record.get('files')} run '{run_root}' was trained on; using what it holds now",
+                stacklevel=2,
+            )
+
+
+class RunData:
+    """A trained run's data as commands see them: ``info`` and ``to_data_space`` come from the
+    checkpoint's record, so ``sample``, ``translate`` and ``enhance`` work with the training
+    folder moved or deleted; anything else (real samples, held-out inputs) opens the data then,
+    through :func:`open_run_data`."""
+
+    def __init__(self, config: Any, run_root: Path, record: Any = None) -> None:
+        self._config = config
+        self._run_root = run_root
+        self._record = record
+        self._info = recorded_info(record)
+        self._source: DataSource | None = None
+
+    @property
+    def source(self) -> DataSource:
+        if self._source is None:
+            self._source = open_run_data(self._config, self._run_root, self._record)
+        return self._source
+
+    @property
+    def info(self) -> DataInfo:
+        return self._info if self._info is not None else self.source.info
+
+    def to_data_space(self, x: torch.Tensor) -> torch.Tensor:
+        if self._info is not None and self._info.is_pixels:
+            return DataSource.to_data_space(self, x)  # type: ignore[arg-type]  # pixels: no state
+        return self.source.to_data_space(x)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.source, name)
+
+
 @dataclass
 class TrainedRun:
-    """A trained run loaded for sampling: the model with its EMA weights and its dataset."""
+    """A trained run loaded for sampling: the model with its EMA weights and its data
+    (:class:`RunData`, opened only when real samples are read)."""
 
     model: GenerativeModel
     data: Any
@@ -167,15 +280,21 @@ class TrainedRun:
         """``n`` samples in data space; of class ``label`` only, for a conditional run; from
         the prior truncated at ``self.truncation`` when that is set, and of the codes kept by
         Jacobian-based truncation when ``self.jacobian_keep`` is."""
+        return torch.cat(list(self.sample_chunks(n, seed, batch, label)))
+
+    def sample_chunks(
+        self, n: int, seed: int = 0, batch: int = 500, label: int | None = None
+    ) -> Iterator[torch.Tensor]:
+        """The samples of :meth:`sample`, ``batch`` at a time (bounded memory for any ``n``)."""
         generator = torch.Generator().manual_seed(seed)
         if self.jacobian_keep is not None:
             codes = self.codes_of_low_jacobian(n, generator, batch, label)
-            return torch.cat([self.generate(part).cpu() for part in codes.split(batch)])
-        chunks = []
+            for part in codes.split(batch):
+                yield self.generate(part).cpu()
+            return
         for start in range(0, n, batch):
             codes = self.draw_codes(min(batch, n - start), generator, label)
-            chunks.append(self.generate(codes).cpu())
-        return torch.cat(chunks)
+            yield self.generate(codes).cpu()
 
     def draw_codes(self, count: int, generator: torch.Generator, label: int | None) -> torch.Tensor:
         labels = None if label is None else torch.full((count,), label, dtype=torch.long)
@@ -247,10 +366,15 @@ def ranks_within(values: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
     return shares
 
 
-def load_trained(run_dir: str | Path, device: str = "cpu", use_ema: bool = True) -> TrainedRun:
-    """Rebuild a run's model from its saved config and checkpoint (EMA weights by default)."""
+def load_trained(
+    run_dir: str | Path, device: str = "cpu", use_ema: bool = True, data: str | None = None
+) -> TrainedRun:
+    """Rebuild a run's model from its saved config and checkpoint (EMA weights by default).
+    ``data``: where the run's data are now, when its folder moved (``--data NEW``)."""
+    import dataclasses
+
     from swgen.config import load_yaml, resolve
-    from swgen.data import build_dataset
+    from swgen.data import check_data_name, with_absolute_paths
     from swgen.train.run_folder import RunFolder
 
     if device == "auto":
@@ -264,12 +388,16 @@ def load_trained(run_dir: str | Path, device: str = "cpu", use_ema: bool = True)
     folder = RunFolder(run_dir)
     folder.require_existing()
     config = resolve(base=load_yaml(folder.config))
-    data = build_dataset(config.data)
+    if data is not None:
+        check_data_name(data)
+        config.data = with_absolute_paths(dataclasses.replace(config.data, name=data))
     state = load_checkpoint(folder.checkpoint)
+    # At a new location the fingerprint still tells whether the folder holds the same files.
+    run_data = RunData(config.data, folder.root, state.get("data"))
     torch.manual_seed(config.train.seed)
     from swgen.registry import MODELS
 
-    model = MODELS.get(config.model_name)(config.model, data.info)
+    model = MODELS.get(config.model_name)(config.model, run_data.info)
     restore_model(model, state, config.model_name, folder.checkpoint)
     if use_ema and state.get("ema"):
         try:
@@ -280,4 +408,4 @@ def load_trained(run_dir: str | Path, device: str = "cpu", use_ema: bool = True)
                 f"checkpoint '{folder.checkpoint}' has damaged EMA weights; sample with --no-ema "
                 "or restore the checkpoint from a backup"
             ) from None
-    return TrainedRun(model=model.to(device), data=data, config=config, step=int(state["step"]))
+    return TrainedRun(model=model.to(device), data=run_data, config=config, step=int(state["step"]))

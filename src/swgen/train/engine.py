@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import shutil
 import signal
 import threading
 import time
@@ -50,6 +51,7 @@ from swgen.registry import MODELS
 from swgen.train.batch_norm import use_global_batch_norm
 from swgen.train.checkpoint import (
     CHECKPOINT_FORMAT,
+    data_record,
     load_checkpoint,
     restore_model,
     translate_in_chunks,
@@ -294,6 +296,10 @@ class Trainer:
         )
         self.writer = None
         self._signal = 0  # the number of a stop signal received during fit(), 0 if none
+        self._recorded_data: dict[str, Any] | None = None
+        # A new run's folder ("created" by this run, or an "empty" one given as --out), removed
+        # again if the run fails before its first checkpoint; "" when resuming.
+        self._new_folder = "" if resume else ("empty" if folder.root.is_dir() else "created")
 
     # --- the loop ----------------------------------------------------------------------------
     def fit(self) -> dict[str, float]:
@@ -321,6 +327,11 @@ class Trainer:
                 f"cannot write {name} ({error.strerror or error}); {self._kept()}; free disk "
                 f"space or make the folder writable, then continue with --resume '{root}'"
             ) from None
+        except Exception as error:
+            if not isinstance(error, UserError):
+                # A failure of the code, not of the input: leave nothing that blocks a retry.
+                self._discard_unstarted()
+            raise
         except KeyboardInterrupt:
             # A second Ctrl-C while a step was running: no new checkpoint.
             raise Interrupted(
@@ -671,6 +682,7 @@ class Trainer:
                 "optimizers": {k: o.state_dict() for k, o in self.model.optimizers.items()},
                 "ema": self.ema.state_dict() if self.ema is not None else None,
                 "rng": rngs,
+                "data": self._data_record(),
             }
             try:
                 atomic_torch_save(state, self.folder.checkpoint)
@@ -682,6 +694,26 @@ class Trainer:
                 ) from None
         self.last_saved = self.step
         self.accelerator.wait_for_everyone()
+
+    def _data_record(self) -> dict[str, Any]:
+        """The checkpoint's record of the data (``swgen.train.checkpoint.data_record``), made once
+        per process: listing a large folder takes seconds."""
+        if self._recorded_data is None:
+            self._recorded_data = data_record(self.config.data, self.data.info)
+        return self._recorded_data
+
+    def _discard_unstarted(self) -> None:
+        """Remove what a new run wrote when it failed before its first checkpoint, so the same
+        command can be run again (``--out`` refuses a folder holding a run's files)."""
+        if not self._new_folder or self.last_saved is not None or not self.is_main:
+            return
+        root = self.folder.root
+        targets = [root] if self._new_folder == "created" else list(root.iterdir())
+        for target in targets:
+            if target.is_dir():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
 
     def _restore(self) -> None:
         if not self.folder.checkpoint.is_file():
@@ -698,6 +730,11 @@ class Trainer:
         if self.ema is not None and state.get("ema") is not None:
             self.ema.load_state_dict(state["ema"])
         self.step = int(state["step"])
+        if self.config.train.steps < self.step:
+            raise UserError(
+                f"run '{self.folder.root}' is at step {self.step}, past train.steps="
+                f"{self.config.train.steps}; give train.steps above {self.step} to train it on"
+            )
         self.train_seconds = float(state.get("train_seconds", 0.0))
         self.last_saved = self.step
         rngs = state.get("rng") or []
