@@ -192,3 +192,37 @@ def test_enhance_of_movies_without_the_video_extra_is_a_one_line_error(
     error = capsys.readouterr().err.strip()
     assert "pip install swgen[video]" in error and len(error.splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_enhance_of_only_unreadable_videos_is_an_error_and_writes_nothing(
+    video_run, tmp_path, capsys
+):
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    (videos / "broken.gif").write_bytes(b"not a gif")
+    (videos / "other.gif").write_bytes(b"GIF89a, then nothing")
+    capsys.readouterr()
+    with pytest.warns(UserWarning, match="skipped unreadable video"):
+        code = main(["enhance", str(video_run), "--input", str(videos), "-o", str(tmp_path / "o")])
+    assert code == 2
+    error = capsys.readouterr().err.strip()
+    assert "has no readable video (checked 2, 2 unreadable)" in error, error
+    assert not (tmp_path / "o").exists()
+
+
+def test_enhance_names_the_unreadable_frame_of_a_frame_folder(video_run, tmp_path):
+    walk = tmp_path / "videos" / "walk"
+    walk.mkdir(parents=True)
+    for index in range(3):
+        Image.fromarray(smooth_frames(1, 20, 20, index)[0]).save(walk / f"{index}.png")
+    (walk / "1.png").write_bytes(b"cut short")
+    good = tmp_path / "videos" / "good"
+    good.mkdir()
+    Image.fromarray(smooth_frames(1, 20, 20, 5)[0]).save(good / "0.png")
+    with pytest.warns(
+        UserWarning, match=r"skipped video '.*walk': its frame '1.png' is unreadable"
+    ):
+        assert main(["enhance", str(video_run), "--input", str(tmp_path / "videos"), "-o",
+                     str(tmp_path / "out")]) == 0  # fmt: skip
+    assert (tmp_path / "out" / "good" / "0.png").is_file()
+    assert not (tmp_path / "out" / "walk").exists()

@@ -123,3 +123,36 @@ def test_digits_recolour_eval_measures_against_the_truth(tmp_path):
         assert np.isfinite(found[key]), key
     assert found["label_preservation_identity"] <= 0.5 <= found["label_preservation_truth"]
     assert "multiscale_swd" in found
+
+
+def test_attention_maps_never_collide_and_reruns_replace_their_own_outputs(runs, tmp_path):
+    """a.png and a.jpg both ask for a_attention.png; x.png's map asks for the name of
+    x_attention.png's translation. The later claim takes -2 (swgen.outputs)."""
+    inputs = tmp_path / "in"
+    write_images(inputs, 1, 0)
+    (inputs / "im0.png").rename(inputs / "a.png")
+    with Image.open(inputs / "a.png") as image:
+        image.save(inputs / "a.jpg")
+        image.save(inputs / "x.png")
+        image.save(inputs / "x_attention.png")
+    out = tmp_path / "out"
+    argv = ["translate", str(runs / "attention"), "--input", str(inputs), "-o", str(out),
+            "--save-attention"]  # fmt: skip
+    assert main(argv) == 0
+    written = sorted(p.name for p in out.glob("[!.]*"))
+    assert written == [
+        "a.jpg", "a.png", "a_attention-2.png", "a_attention.png", "x.png", "x_attention-2.png",
+        "x_attention.png", "x_attention_attention.png",
+    ]  # fmt: skip
+    with Image.open(out / "x_attention.png") as translation:
+        assert translation.mode == "RGB"  # a translation, not a one-channel map written over it
+    before = {p.name: p.stat().st_mtime_ns for p in out.glob("[!.]*")}
+    assert main(argv) == 0  # the same command on the same run may replace its own outputs
+    assert sorted(p.name for p in out.glob("[!.]*")) == written
+    assert all((out / name).stat().st_mtime_ns >= t for name, t in before.items())
+    # Another run's translate, and the user's own file, block the folder.
+    assert main(["translate", str(runs / "cyclegan"), "--input", str(inputs), "-o", str(out)]) == 2
+    (out / "notes.txt").write_text("mine")
+    assert main(argv) == 2
+    assert main([*argv, "--overwrite"]) == 0
+    assert (out / "notes.txt").read_text() == "mine"

@@ -211,6 +211,7 @@ def enhance_videos(run: TrainedRun, source: Path, output: OutputFolder) -> int:
             ) from None
         written += 1
     if written == 0:
+        output.abandon()
         raise UserError(
             f"input folder '{source}' has no readable video (checked {len(videos)}, {skipped} "
             "unreadable); give GIFs, movie files or folders of numbered frames"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -66,6 +67,8 @@ class OutputFolder:
         self.overwrite = overwrite
         self.inputs = [Path(p) for p in inputs]
         self.claimed: dict[str, Path] = {}  # case-folded relative name -> its path
+        self.existed = self.root.is_dir()
+        self.had_manifest = (self.root / MANIFEST).is_file()
 
     def check(self) -> None:
         if self.root.exists() and not self.root.is_dir():
@@ -114,6 +117,14 @@ class OutputFolder:
             paths.append(self.root / candidate)
         self._write_manifest()
         return paths
+
+    def abandon(self) -> None:
+        """Undo the claim when the command wrote nothing after all (every input unreadable):
+        remove the folder if this command made it, else the manifest if it was the first."""
+        if not self.existed:
+            shutil.rmtree(self.root, ignore_errors=True)
+        elif not self.had_manifest:
+            (self.root / MANIFEST).unlink(missing_ok=True)
 
     def _files(self) -> set[str]:
         return {

@@ -103,6 +103,7 @@ def translate_folder(
             ) from None
         written += 1
     if written == 0:
+        output.abandon()
         raise UserError(
             f"input folder '{source}' has no readable images (checked {len(paths)} files, "
             f"{skipped} unreadable); give a folder of PNG or JPEG files"
