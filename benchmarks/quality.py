@@ -417,8 +417,16 @@ def output_name(args: argparse.Namespace) -> str:
     return name + (f"-{slug(args.tag)}" if getattr(args, "tag", None) else "")
 
 
-def run_benchmark(args: argparse.Namespace) -> str:
-    """Train and evaluate every run (reusing finished ones); return the Markdown report."""
+def data_heading(data: str, section: str) -> str:
+    """The heading of one data set's table in a report: ``#### digits, full-1800steps``. It
+    names the report's BENCHMARKS.md section (the marker without ``quality:``), so the many
+    tables of one data set have headings, and links, of their own."""
+    return f"#### {data}, {section}"
+
+
+def run_benchmark(args: argparse.Namespace, section: str | None = None) -> str:
+    """Train and evaluate every run (reusing finished ones); return the Markdown report, whose
+    headings name ``section`` (default: :func:`output_name`)."""
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
     which = 0 if args.quick else 1
     datasets = [d for d in args.datasets if BUDGETS[d][which] > 0]
@@ -477,7 +485,8 @@ def run_benchmark(args: argparse.Namespace) -> str:
         "",
     ]
     for data in datasets:
-        report += [f"### {data}", "", *table(results, data, seeds, args.models), ""]
+        heading = data_heading(data, section or output_name(args))
+        report += [heading, "", *table(results, data, seeds, args.models), ""]
         for path in (plot_samples(out, data, seeds[0]), plot_curves(out, results, data, seeds)):
             if path is not None:
                 report += [f"![{path.stem}]({path.name})", ""]

@@ -164,19 +164,20 @@ def main() -> None:
         text = record(sections, text, "metrics", f"Run of {today}.\n\n{sanity}")
 
     if not args.skip_quality:
-        report = quality.run_benchmark(args)
         name = quality.output_name(args)  # a longer --steps budget has a section of its own
+        marker = quality_marker(args, name)
+        report = quality.run_benchmark(args, section=marker.removeprefix("quality:"))
         report = link_pictures(report, Path(args.out) / name)
-        text = record(sections, text, quality_marker(args, name), f"Run of {today}. " + report)
+        text = record(sections, text, marker, f"Run of {today}. " + report)
 
     if not (args.quick or args.skip_paper):
         paper_args = argparse.Namespace(**{**vars(args), "architecture": "paper"})
         paper_args.datasets = [d for d in args.datasets if d != "gaussians25"]
-        report = quality.run_benchmark(paper_args)
-        name = quality.output_name(paper_args)  # full-paper[-<N>steps][-<tag>]
-        report = link_pictures(report, Path(args.out) / name)
-        name = name.removeprefix("full-")
-        text = record(sections, text, quality_marker(args, name), f"Run of {today}. " + report)
+        folder = quality.output_name(paper_args)  # full-paper[-<N>steps][-<tag>]
+        marker = quality_marker(args, folder.removeprefix("full-"))
+        report = quality.run_benchmark(paper_args, section=marker.removeprefix("quality:"))
+        report = link_pictures(report, Path(args.out) / folder)
+        text = record(sections, text, marker, f"Run of {today}. " + report)
 
     if not (args.quick or args.skip_options):
         table = options.run_options(Path(args.out), list(options.GROUPS), [0], args.jobs)

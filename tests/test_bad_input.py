@@ -146,7 +146,7 @@ class ExplodingConfig:
     explode_at: int = 5
 
 
-@MODELS.register("test-exploding")
+@MODELS.register("test-exploding", summary="a test model")
 class ExplodingModel(GenerativeModel):
     """A model whose loss turns NaN at a chosen step (registered only by this test)."""
 

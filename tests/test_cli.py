@@ -130,3 +130,28 @@ def test_cli_errors_are_one_line_without_traceback(tmp_path):
     assert completed.stderr.startswith("swgen: unknown model 'swgna' (did you mean 'swgan'?)")
     assert "Traceback" not in completed.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_every_argument_of_every_command_has_help_and_counts_take_both_spellings():
+    import argparse
+
+    from swgen.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in commands.choices.items():
+        for action in command._actions:
+            if not isinstance(action, argparse._HelpAction):
+                assert action.help, (name, action.dest)
+    for argv in (["sample", "RUN", "-o", "x.png"], ["eval", "RUN"]):
+        assert parser.parse_args([*argv, "-n", "7"]).n == parser.parse_args([*argv, "--n", "7"]).n
+        assert parser.parse_args([*argv, "--n", "7"]).n == 7
+
+
+def test_version_prints_the_package_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"swgen {version('swgen')}"

@@ -138,6 +138,27 @@ def world(tmp_path_factory):
     dacal = ["--model", "dacal", "--data", str(d / "good-pairs"), "data.image_size=16"]
     small = ["model.width=2", "model.critic_width=2", "model.code_dim=4", "train.batch_size=2"]
     assert main(["train", QUIET, "train.steps=1", *dacal, *small, "--out", str(d / "dacal")]) == 0
+    # --- data and config cases (issue 44)
+    torch.jit.script(torch.nn.Linear(2, 2)).save(str(d / "not-inception.pt"))  # TorchScript
+    for video, sizes in (("sizes", (8, 8, 10)), ("broken", (8, 8, 8))):
+        frames = d / f"video-{video}" / "clip"
+        frames.mkdir(parents=True)
+        for index, side in enumerate(sizes):
+            Image.fromarray(np.zeros((side, 8, 3), np.uint8)).save(frames / f"{index}.png")
+    (d / "video-broken" / "clip" / "1.png").write_bytes(b"not a png")
+    for layout in ("trainA", "trainB"):
+        shutil.copytree(d / "domains" / layout, d / "both-layouts" / layout)
+    shutil.copytree(d / "domains" / "trainA", d / "both-layouts" / "train" / "A")
+    shutil.copytree(d / "domains" / "trainB", d / "both-layouts" / "train" / "B")
+    (d / "duplicate.yaml").write_text("train:\n  steps: 1\n  batch_size: 2\n  steps: 2\n")
+    saved = (d / "run" / "config.yaml").read_text()
+    (broken("dup-config") / "config.yaml").write_text(saved + "train:\n  steps: 5\n")
+    shutil.copytree(d / "cycle", d / "edited-model")
+    cycle_config = (d / "cycle" / "config.yaml").read_text()
+    assert "  name: cyclegan\n" in cycle_config
+    edited = cycle_config.replace("  name: cyclegan\n", "  name: dcgan\n", 1)
+    (d / "edited-model" / "config.yaml").write_text(edited)
+    shutil.copytree(d / "domains" / "trainA", d / "one-class" / "cats")
     return d
 
 
@@ -437,6 +458,73 @@ CASES = [
     ("list stray", "list everything", "unrecognized arguments: everything"),
     ("no command", "", "required: command"),
     ("unknown command", "fly", "invalid choice: 'fly'"),
+    # --- data and config (issue 44) ---
+    *(
+        (
+            f"{model} image size {size}",
+            f"train --model {model} --data {{d}}/domains data.image_size={size}",
+            f"data.image_size={size} is not supported by the translation networks",
+        )
+        for model in ("cyclegan", "attention-gan")
+        for size in (7, 10)
+    ),
+    (
+        "cyclegan critic layers too many",
+        "train --model cyclegan --data {d}/domains data.image_size=8 model.critic_layers=2",
+        "model.critic_layers=2 leaves no patches to score",
+    ),
+    *(
+        (
+            f"eval inception weights {name}",
+            f"eval {{d}}/cond --n 8 --inception-weights {{d}}/{path}",
+            message,
+        )
+        for name, path, message in (
+            ("random bytes", "random/checkpoints/last.pt", "is not a TorchScript InceptionV3"),
+            ("text", "user/config.yaml", "is not a TorchScript InceptionV3"),
+            ("checkpoint", "run/checkpoints/last.pt", "is not a TorchScript InceptionV3"),
+            ("other network", "not-inception.pt", "is TorchScript but not an InceptionV3"),
+            ("missing", "nope.pt", "nope.pt' does not exist"),
+            ("folder", "user", "user' is a folder, not a file"),
+        )
+    ),
+    (
+        "video frames differ in size",
+        "train --data video-folder data.path={d}/video-sizes data.frames=2 data.image_size=8",
+        "/video-sizes/clip' has frames of different sizes (8 x 8 at first, 8 x 10 at '2.png')",
+    ),
+    (
+        "video frame unreadable",
+        "train --data video-folder data.path={d}/video-broken data.frames=2 data.image_size=8",
+        "'clip': frame '1.png' is unreadable",
+    ),
+    (
+        "two-domain layouts both",
+        "train --model cyclegan --data {d}/both-layouts data.image_size=8",
+        "holds both trainA/, trainB/ and train/A/, train/B/",
+    ),
+    (
+        "duplicate key in config",
+        "train --config {d}/duplicate.yaml",
+        "duplicate.yaml' sets 'train.steps' twice (lines 2 and 4)",
+    ),
+    ("duplicate key in run config", "sample {d}/dup-config -o {d}/s.npy", "sets 'train' twice"),
+    ("duplicate key on resume", "train --resume {d}/dup-config", "sets 'train' twice"),
+    (
+        "run config edited to another model",
+        "sample {d}/edited-model -o {d}/s.npy",
+        "edited-model/config.yaml' is not a setting of model 'dcgan'",
+    ),
+    (
+        "resume config edited to another model",
+        "train --resume {d}/edited-model",
+        "so the file was probably edited to another model",
+    ),
+    (
+        "conditional on one class",
+        "train --model gan --data {d}/one-class data.image_size=8 model.conditional=true",
+        "of two or more classes",
+    ),
 ]
 
 

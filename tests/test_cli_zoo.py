@@ -108,7 +108,7 @@ def test_vae_on_digits_both_decoders(tmp_path):
         out = tmp_path / decoder
         settings = [f"model.decoder={decoder}", "model.conditional=true"]
         assert run("train", "--model", "vae", *DIGITS, *settings, "--out", out) == 0
-        assert run("sample", out, "-n", "4", "--label", "9", "-o", tmp_path / "s.png") == 0
+        assert run("sample", out, "-n", "4", "--label", "9", "-o", tmp_path / f"{decoder}.png") == 0
         assert run("eval", out, "--n", "32") == 0
     assert run("explore", out, "-o", tmp_path / "explore") == 0
 

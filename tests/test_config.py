@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from swgen.config import parse_override, resolve
+from swgen.config import load_yaml, parse_override, resolve
 from swgen.errors import UserError
 
 
@@ -109,6 +109,53 @@ def test_config_file_errors(tmp_path):
     listed.write_text("- 1\n- 2\n")
     with pytest.raises(UserError, match="must hold a mapping"):
         resolve(listed)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "train:\n  steps: 1\n  batch_size: 2\n  steps: 3\n",
+            r"'train.steps' twice \(lines 2 and 4\)",
+        ),
+        ("train: {steps: 1}\nmodel: {}\ntrain: {seed: 2}\n", r"'train' twice \(lines 1 and 3\)"),
+        ("model: {width: 1, width: 2}\n", r"'model.width' twice \(line 1\)"),
+    ],
+)
+def test_a_key_written_twice_is_refused(tmp_path, text, message):
+    """PyYAML keeps the last of two equal keys without a word; swgen names the key and lines."""
+    file = tmp_path / "twice.yaml"
+    file.write_text(text)
+    with pytest.raises(UserError, match=rf"config file '.*twice.yaml' sets {message}; keep one"):
+        resolve(file)
+
+
+def test_a_merge_key_may_still_be_overridden(tmp_path):
+    file = tmp_path / "merge.yaml"
+    file.write_text("train:\n  <<: {steps: 4, seed: 1}\n  steps: 5\n")
+    config = resolve(file)
+    assert config.train.steps == 5 and config.train.seed == 1
+
+
+def test_a_run_config_edited_to_another_model_names_the_file(tmp_path):
+    """A run's config.yaml whose model.name was edited keeps keys of the old model: the message
+    names the file and says whose keys they are, not only "unknown config key"."""
+    saved = tmp_path / "config.yaml"
+    resolve(overrides=["model.name=cyclegan", "data.name=digits-recolour"]).save(saved)
+    saved.write_text(saved.read_text().replace("name: cyclegan", "name: dcgan", 1))
+    loaded = load_yaml(saved)
+    assert yaml.safe_load(yaml.safe_dump(loaded)) == dict(loaded)  # still dumps as a mapping
+    with pytest.raises(UserError) as refused:
+        resolve(base=loaded)
+    message = str(refused.value)
+    assert f"'{saved}' is not a setting of model 'dcgan' (but of " in message
+    assert "cyclegan" in message and "probably edited to another model" in message
+    with pytest.raises(UserError, match=r"in the command line is not a setting of model 'dcgan'"):
+        resolve(overrides=["model.name=dcgan", "model.critic_width=8"])
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("model: {name: dcgan, widht: 8}\n")
+    with pytest.raises(UserError, match=r"unknown config key 'model.widht' in '.*' \(did you"):
+        resolve(base=load_yaml(typo))
 
 
 def test_scientific_notation_without_a_dot_is_a_float():

@@ -386,6 +386,33 @@ def test_folder_errors(tmp_path: Path) -> None:
         build_dataset(DataConfig(name="folder"))
 
 
+def test_folder_names_images_too_large_for_pillow(tmp_path: Path, monkeypatch) -> None:
+    """Pillow refuses more than 2 * MAX_IMAGE_PIXELS pixels (a 30000 x 30000 PNG by default) as a
+    possible decompression bomb: such a valid image is skipped with its size, not called
+    unreadable; above MAX_IMAGE_PIXELS it is read, with a warning naming it (the limit is
+    lowered here so that the files stay tiny)."""
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    save_image(tmp_path / "huge.png", np.zeros((16, 14), dtype=np.uint8))  # 224 px: refused
+    save_image(tmp_path / "large.png", np.zeros((10, 12), dtype=np.uint8))  # 120 px: warned
+    save_image(tmp_path / "small.png", np.zeros((8, 8), dtype=np.uint8))
+    with pytest.warns(UserWarning) as caught:
+        data = build_dataset(DataConfig(name=str(tmp_path), image_size=8))
+    said = " | ".join(str(warning.message) for warning in caught)
+    assert len(data) == 2 and data.skipped == 1
+    assert "skipped 'huge.png': 14 x 16 pixels, above Pillow's limit against decompression" in said
+    assert "unreadable" not in said and "downscale it" in said
+    assert "large.png' is 12 x 10 pixels, above Pillow's warning threshold" in said
+    assert Image.MAX_IMAGE_PIXELS == 100  # reading the header lifted the limit for a moment only
+    for name in ("large.png", "small.png"):
+        (tmp_path / name).unlink()
+    save_image(tmp_path / "huge2.png", np.zeros((20, 20), dtype=np.uint8))
+    with pytest.raises(UserError) as refused:
+        build_dataset(DataConfig(name=str(tmp_path), image_size=8))
+    message = str(refused.value)
+    assert "no readable images (checked 2 files, 0 unreadable, 2 too large)" in message
+    assert "skipped 2 images above Pillow's limit" in message and "downscale them" in message
+
+
 # --- names and configuration errors ----------------------------------------------------------
 
 

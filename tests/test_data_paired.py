@@ -55,6 +55,20 @@ def test_paired_folder_names_must_match(tmp_path):
         build_dataset(DataConfig(name=str(tmp_path), image_size=8))
 
 
+def test_paired_folder_names_pairs_too_large_for_pillow(tmp_path, monkeypatch):
+    """An input above Pillow's limit against decompression bombs is named with its size."""
+    write_pairs(tmp_path, ["a.png", "big.png"], size=(8, 8))
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(tmp_path / "input" / "big.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 16 x 16 > 200: refused by Pillow
+    with pytest.warns(UserWarning, match=r"skipped 'big.png': 16 x 16 pixels, above Pillow's"):
+        data = build_dataset(DataConfig(name=str(tmp_path), image_size=8))
+    assert len(data) == 1
+    (tmp_path / "input" / "a.png").unlink()
+    (tmp_path / "target" / "a.png").unlink()
+    with pytest.raises(UserError, match=r"no readable pairs \(checked 1, 0 unreadable, 1 too"):
+        build_dataset(DataConfig(name=str(tmp_path), image_size=8))
+
+
 def test_degrade_is_a_darker_noisier_copy_and_deterministic():
     photo = np.full((32, 32, 3), 200, np.uint8)
     first = degrade(photo, np.random.default_rng(3))

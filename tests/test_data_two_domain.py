@@ -103,6 +103,19 @@ def test_one_domain_or_no_readable_images_is_a_user_error(tmp_path):
         build_dataset(DataConfig(name="two-domain"))
 
 
+def test_a_folder_holding_both_layouts_is_ambiguous(tmp_path):
+    """Either layout could be the one meant: refuse, naming both, rather than drop one's images
+    (a test split in the other layout too: it would silently not be the held-out set)."""
+    both = two_domain_folder(two_domain_folder(tmp_path / "both"), "lecture")
+    with pytest.raises(UserError, match=r"holds both trainA/, trainB/ and train/A/, train/B/"):
+        build_dataset(DataConfig(name=str(both), image_size=8))
+    mixed = two_domain_folder(tmp_path / "mixed")
+    write_domain(mixed / "test" / "A", 1, 0)
+    write_domain(mixed / "test" / "B", 1, 255)
+    with pytest.raises(UserError, match=r"trainA/, trainB/ and test/A/, test/B/.*keep one layout"):
+        build_dataset(DataConfig(name=str(mixed), image_size=8))
+
+
 def test_digits_recolour_holds_out_true_pairs():
     data = build_dataset(DataConfig(name="digits-recolour", image_size=16))
     assert data.info.shape == (3, 16, 16) and data.info.pairing == "unpaired"

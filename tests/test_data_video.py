@@ -83,6 +83,38 @@ def test_video_folder_errors_are_for_people(tmp_path):
         build_dataset(DataConfig(name="video-folder"))
 
 
+def write_frames(folder, sides):
+    folder.mkdir(parents=True)
+    for index, side in enumerate(sides):
+        Image.fromarray(np.full((side, 8), 30 * index, np.uint8)).save(folder / f"{index}.png")
+
+
+def test_video_folder_names_the_frame_that_skips_a_video(tmp_path, monkeypatch):
+    """One unreadable frame skips its video (a clip must not jump over it), and the warning
+    names that frame; so does a frame above Pillow's limit against decompression bombs."""
+    write_frames(tmp_path / "good", (8, 8, 8, 8))
+    write_frames(tmp_path / "broken", (8, 8, 8, 8))
+    (tmp_path / "broken" / "2.png").write_bytes(b"not a png")
+    config = DataConfig(name="video-folder", path=str(tmp_path), frames=2, image_size=8)
+    with pytest.warns(UserWarning, match=r"skipped 1 entries: 'broken': frame '2.png' is unread"):
+        data = build_dataset(config)
+    assert len(data) == 2  # the good video's two clips
+    write_frames(tmp_path / "huge", (8, 40))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 8 x 40 > 200: refused by Pillow
+    (tmp_path / "good" / "0.png").unlink()  # 3 frames of 64 px: read without a warning
+    with pytest.warns(UserWarning) as caught:
+        build_dataset(config)
+    said = " | ".join(str(warning.message) for warning in caught)
+    assert "'huge': frame '1.png': 8 x 40 pixels, above Pillow's limit" in said, said
+
+
+def test_video_folder_refuses_frames_of_different_sizes(tmp_path):
+    write_frames(tmp_path / "walk", (8, 8, 10, 8))
+    config = DataConfig(name="video-folder", path=str(tmp_path), frames=2, image_size=8)
+    with pytest.raises(UserError, match=r"video '.*walk' has frames of different sizes \(8 x 8 "):
+        build_dataset(config)
+
+
 def test_video_folder_reads_movies_through_the_optional_extra(tmp_path):
     iio = pytest.importorskip("imageio.v3")
     pytest.importorskip("av")

@@ -23,7 +23,7 @@ class SignallingConfig:
     signal_number: int = 2  # SIGINT
 
 
-@MODELS.register("test-signalling")
+@MODELS.register("test-signalling", summary="a test model")
 class SignallingModel(GenerativeModel):
     """A model that sends its own process a signal in the middle of one step (registered only
     by this test): the deterministic stand-in for a user pressing Ctrl-C or a scheduler's TERM."""

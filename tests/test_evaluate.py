@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from swgen.cli import main
 
@@ -159,3 +160,30 @@ def test_eval_n_beyond_the_dataset_uses_each_real_image_once(tmp_path):
     result = json.loads((run / "eval.json").read_text())
     assert result["n"] == 50 and result["metrics"]["real_n"] == 30
     assert np.isfinite(result["metrics"]["fid_digits"])
+
+
+def test_eval_n_beyond_two_domain_held_out_images_says_how_many_it_used(tmp_path):
+    """A translation is measured on each held-out input once: --n beyond them uses them all and
+    a warning gives the count and why (it used to cap at their number without a word)."""
+    for domain, red in (("A", 0), ("B", 255)):
+        (tmp_path / "domains" / f"train{domain}").mkdir(parents=True)
+        for index in range(3):
+            pixels = np.full((8, 8, 3), 40 * index, np.uint8)
+            pixels[..., 0] = red
+            Image.fromarray(pixels).save(tmp_path / "domains" / f"train{domain}" / f"{index}.png")
+    run = tmp_path / "run"
+    tiny = ["model.width=2", "model.critic_width=2", "model.n_blocks=1", "train.batch_size=2"]
+    data = ["--data", str(tmp_path / "domains"), "data.image_size=8"]
+    args = ["train", "--model", "cyclegan", *data, *QUIET, "train.steps=1", *tiny]
+    assert main([*args, "--out", str(run)]) == 0
+    with pytest.warns(UserWarning) as caught:
+        assert main(["eval", str(run), "--n", "100"]) == 0
+    said = [str(warning.message) for warning in caught]
+    for domain, direction in (("A", "AtoB"), ("B", "BtoA")):
+        assert any(
+            f"asked for 100 samples, but domain {domain} holds 3 held-out image(s)" in text
+            and f"{direction} is measured on those 3, each once" in text
+            for text in said
+        ), said
+    result = json.loads((run / "eval.json").read_text())
+    assert result["n"] == 3 and result["metrics"]["AtoB"]["n"] == 3

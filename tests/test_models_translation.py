@@ -91,3 +91,19 @@ def test_a_train_step_updates_and_logs_every_term(model, critic):
 def test_translation_models_need_two_domains():
     with pytest.raises(UserError, match="two image domains"):
         CycleGAN(CycleGANConfig(**SMALL), DataInfo("images", (3, 16, 16)))
+
+
+@pytest.mark.parametrize("model", [CycleGAN, AttentionGAN])
+def test_translation_models_take_multiples_of_4_from_8_px(model):
+    """The generators halve an image twice: 12 px trains (generator and critic keep the shapes),
+    7, 10 and 4 px are refused when the model is built, before a run folder exists."""
+    config = (CycleGANConfig if model is CycleGAN else AttentionGANConfig)(**SMALL)
+    net = model(config, DataInfo("images", (3, 12, 12), pairing="unpaired"))
+    images = torch.rand(2, 3, 12, 12) * 2 - 1
+    net.train_step(Batch(images, y=images.flip(0)), 0)
+    for size in (7, 10, 4):
+        with pytest.raises(UserError, match=rf"data.image_size={size} is not supported .*from 8"):
+            model(config, DataInfo("images", (3, size, size), pairing="unpaired"))
+    config.critic_layers = 2
+    with pytest.raises(UserError, match="critic_layers=2 leaves no patches .* at most 1"):
+        model(config, DataInfo("images", (3, 8, 8), pairing="unpaired"))

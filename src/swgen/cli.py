@@ -341,10 +341,16 @@ def _list(args: argparse.Namespace) -> None:
     import swgen.models  # noqa: F401
     from swgen.registry import DATASETS, MODELS
 
-    print("models:  ", " ".join(MODELS.names()))
-    print("datasets:", " ".join(DATASETS.names()), "(or the path of an image folder)")
+    width = max(len(name) for name in MODELS.names() + DATASETS.names()) + 2
+    print("models (--model NAME; default swgan):")
+    for name in MODELS.names():
+        print(f"  {name:<{width}}{MODELS.summary(name)}")
+    print("datasets (--data NAME, or --data DIR for a folder of your own; default digits):")
+    for name in DATASETS.names():
+        print(f"  {name:<{width}}{DATASETS.summary(name)}")
 
 
+RUN_HELP = "a run folder made by 'swgen train'"
 SEED_HELP = "random seed of the drawn samples (default 0)"
 DEVICE_HELP = "cpu (default), auto, cuda, cuda:N or mps"
 OVERWRITE_FILE_HELP = "replace the output file if it exists (otherwise refused)"
@@ -375,12 +381,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="train a model (default: swgan on digits)",
         epilog="'swgen config MODEL --data NAME' lists every KEY with its default and meaning.",
     )
-    train.add_argument("--model", help="model name (swgen list shows them)")
-    train.add_argument("--data", help="dataset name, or the path of an image folder")
+    train.add_argument("--model", help="model name (default swgan; swgen list shows them)")
+    train.add_argument(
+        "--data", help="dataset name (default digits), or a folder of your own images"
+    )
     train.add_argument("--config", help="YAML file with model:, data:, train: sections")
-    train.add_argument("--seed", type=int, help="random seed (train.seed)")
-    train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps (train.device)")
-    train.add_argument("--out", help="run folder to create (default: a new folder under runs/)")
+    train.add_argument("--seed", type=int, help="random seed (train.seed, default 0)")
+    train.add_argument(
+        "--device", help="auto (default: a GPU if there is one), cpu, cuda, cuda:N or mps"
+    )
+    train.add_argument(
+        "--out", help="run folder to create (default: runs/<model>-<data>-<date>-<time>)"
+    )
     train.add_argument("--resume", metavar="RUN", help="continue the run in this folder")
     train.add_argument(
         "overrides",
@@ -391,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(handler=_train)
 
     sample = commands.add_parser("sample", help="draw samples from a trained run")
-    sample.add_argument("run", metavar="RUN")
+    sample.add_argument("run", metavar="RUN", help=RUN_HELP)
     sample.add_argument("-n", "--n", type=int, default=64, help="number of samples (default 64)")
     sample.add_argument(
         "-o", "--output", required=True,
@@ -421,12 +433,15 @@ def build_parser() -> argparse.ArgumentParser:
     translate = commands.add_parser(
         "translate", help="translate every image of a folder with a cyclegan/attention-gan run"
     )
-    translate.add_argument("run", metavar="RUN")
+    translate.add_argument("run", metavar="RUN", help=RUN_HELP)
     translate.add_argument("--input", required=True, help="folder of images (searched in depth)")
     translate.add_argument(
         "-o", "--output", required=True, help="folder for the translations (same relative names)"
     )
-    translate.add_argument("--direction", default="AtoB", choices=["AtoB", "BtoA"])
+    translate.add_argument(
+        "--direction", default="AtoB", choices=["AtoB", "BtoA"],
+        help="AtoB (default) maps domain A to B, BtoA the other way",
+    )  # fmt: skip
     translate.add_argument(
         "--save-attention", action="store_true",
         help="attention-gan: also write each attention map as NAME_attention.png",
@@ -443,7 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="enhance every photo (video run: every GIF or frame folder) of a folder with a "
         "dacal run, at its own size",
     )
-    enhance.add_argument("run", metavar="RUN")
+    enhance.add_argument("run", metavar="RUN", help=RUN_HELP)
     enhance.add_argument("--input", required=True, help="folder of photos (searched in depth)")
     enhance.add_argument(
         "-o", "--output", required=True, help="folder for the enhanced photos (same names)"
@@ -457,7 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     enhance.set_defaults(handler=_enhance)
 
     explore = commands.add_parser("explore", help="latent-space exploration strips")
-    explore.add_argument("run", metavar="RUN")
+    explore.add_argument("run", metavar="RUN", help=RUN_HELP)
     explore.add_argument("-o", "--output", required=True, help="folder for the strips")
     explore.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     explore.add_argument("--device", default="cpu", help=DEVICE_HELP)
@@ -466,7 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     explore.set_defaults(handler=_explore)
 
     evaluate = commands.add_parser("eval", help="compute every metric that fits the run's data")
-    evaluate.add_argument("run", metavar="RUN")
+    evaluate.add_argument("run", metavar="RUN", help=RUN_HELP)
     evaluate.add_argument(
         "-n", "--n", type=int, default=5000, help="generated samples (default 5000)"
     )

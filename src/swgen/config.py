@@ -95,8 +95,59 @@ class RunConfig:
 DEFAULT_MODEL = "swgan"
 
 
-def load_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a config file; a missing or malformed file is a user error."""
+class ConfigFile(dict):
+    """A config file's mapping that remembers its ``source`` file, so that an error found only
+    when its keys meet a model (``resolve(base=load_yaml(run_config))``) names the file."""
+
+    def __init__(self, content: dict[str, Any], source: Path) -> None:
+        super().__init__(content)
+        self.source = source
+
+
+# ``yaml.safe_dump`` writes a ConfigFile as the plain mapping it is.
+yaml.SafeDumper.add_representer(ConfigFile, yaml.representer.SafeRepresenter.represent_dict)
+
+
+class DuplicateKey(yaml.YAMLError):
+    """A key written twice in one mapping of a YAML file (its dotted name and both lines)."""
+
+    def __init__(self, key: str, first: int, second: int) -> None:
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key written twice in one mapping: PyYAML keeps the last
+    value without a word (YAML 1.2 forbids duplicates). A ``<<`` merge may still be overridden,
+    as YAML intends. Mappings learn their dotted place (``train.``) from their parent, which
+    the constructor builds first, so the error names ``train.steps``, not ``steps``."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.prefixes: dict[int, str] = {}
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        prefix = self.prefixes.get(id(node), "")
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(value_node, yaml.MappingNode):
+                self.prefixes.setdefault(id(value_node), f"{prefix}{key}.")
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:  # an unhashable key: SafeLoader's own error follows
+                continue
+            if first is not key_node:
+                line = key_node.start_mark.line + 1
+                raise DuplicateKey(f"{prefix}{key}", first.start_mark.line + 1, line)
+        return super().construct_mapping(node, deep)
+
+
+def load_yaml(path: str | Path) -> ConfigFile:
+    """Read a config file; a missing or malformed file, or a key written twice, is a user
+    error. The mapping remembers the file (:class:`ConfigFile`) for later messages."""
     path = Path(path)
     if path.is_dir():
         raise UserError(f"config file '{path}' is a folder; give the path of a YAML file")
@@ -111,7 +162,14 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except OSError as error:
         raise UserError(f"cannot read config file '{path}' ({error.strerror or error})") from None
     try:
-        content = yaml.safe_load(text)
+        content = yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader: builds no objects
+    except DuplicateKey as error:
+        lines = f"lines {error.first} and {error.second}"
+        if error.first == error.second:  # flow style: {steps: 1, steps: 2}
+            lines = f"line {error.first}"
+        raise UserError(
+            f"config file '{path}' sets '{error.key}' twice ({lines}); keep one of them"
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -119,10 +177,10 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except RecursionError:
         raise UserError(f"config file '{path}' is nested too deeply; fix its structure") from None
     if content is None:
-        return {}
+        return ConfigFile({}, path)
     if not isinstance(content, dict):
         raise UserError(f"config file '{path}' must hold a mapping with sections {SECTIONS}")
-    return content
+    return ConfigFile(content, path)
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -139,7 +197,17 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
-def _merge(into: dict[str, dict[str, Any]], layer: dict[str, Any], origin: str) -> None:
+# Where each key of a merged config was last set: (section, key) -> a layer's origin, such as
+# "'run.yaml'" or "the command line"; a config file's own origin starts with a quote.
+Origins = dict[tuple[str, str], str]
+
+
+def _merge(
+    into: dict[str, dict[str, Any]],
+    layer: dict[str, Any],
+    origin: str,
+    origins: Origins | None = None,
+) -> None:
     for section, values in layer.items():
         if section not in SECTIONS:
             raise UserError(_unknown(f"section {section!r} in {origin}", section, SECTIONS))
@@ -148,6 +216,8 @@ def _merge(into: dict[str, dict[str, Any]], layer: dict[str, Any], origin: str) 
         if not isinstance(values, dict):
             raise UserError(f"section '{section}' in {origin} must be a mapping of keys to values")
         into[section].update(values)
+        if origins is not None:
+            origins.update({(section, key): origin for key in values})
 
 
 def _unknown(what: str, name: Any, choices: typing.Iterable[str]) -> str:
@@ -198,7 +268,8 @@ def resolve(
 ) -> RunConfig:
     """Build and validate a :class:`RunConfig` from the layers described in the module docstring.
 
-    ``base`` replaces the defaults and presets (``--resume`` starts from the saved config).
+    ``base`` replaces the defaults and presets (``--resume`` starts from the saved config); given
+    as :func:`load_yaml` returns it, a key that does not fit its model is reported with the file.
     ``flags`` maps dotted keys to values from explicit CLI flags (``None`` values are ignored).
     """
     layers: list[tuple[dict[str, Any], str]] = []
@@ -215,8 +286,12 @@ def resolve(
     layers.append((command_line, "the command line"))
 
     merged: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
+    origins: Origins = {}
+    base_origin = None
     if base is not None:
-        _merge(merged, base, "the saved run config")
+        source = getattr(base, "source", None)  # a ConfigFile from load_yaml names its file
+        base_origin = "the saved run config" if source is None else f"'{source}'"
+        _merge(merged, base, base_origin, origins)
     else:
         # The dataset decides which preset applies, so look ahead for its final name.
         dataset, model = DataConfig.name, DEFAULT_MODEL
@@ -227,36 +302,84 @@ def resolve(
             section = layer.get("model")
             if isinstance(section, dict):
                 model = section.get("name", model)
-        _merge(merged, _preset_for(str(dataset), str(model)), f"the preset for {dataset!r}")
+        _merge(
+            merged, _preset_for(str(dataset), str(model)), f"the preset for {dataset!r}", origins
+        )
     for layer, origin in layers:
-        _merge(merged, layer, origin)
-    return build(merged)
+        _merge(merged, layer, origin, origins)
+    return build(merged, origins, base_origin)
 
 
-def build(sections: dict[str, dict[str, Any]]) -> RunConfig:
-    """Turn merged plain dictionaries into validated dataclasses."""
+def build(
+    sections: dict[str, dict[str, Any]],
+    origins: Origins | None = None,
+    base_origin: str | None = None,
+) -> RunConfig:
+    """Turn merged plain dictionaries into validated dataclasses. ``origins`` says where each key
+    was set, for messages; ``base_origin`` is the origin of a saved run's config (``--resume``,
+    ``sample`` and the other commands that read a run)."""
     import swgen.models  # noqa: F401  (models register themselves on import)
     from swgen.registry import MODELS
 
     model_values = dict(sections.get("model", {}))
     model_name = str(model_values.pop("name", DEFAULT_MODEL))
     model_class = MODELS.get(model_name)
+    _check_model_keys(model_name.lower(), model_values, origins or {}, base_origin)
     return RunConfig(
         model_name=model_name.lower(),
-        model=to_dataclass(model_class.Config, model_values, "model"),
-        data=to_dataclass(DataConfig, sections.get("data", {}), "data"),
-        train=to_dataclass(TrainConfig, sections.get("train", {}), "train"),
+        model=to_dataclass(model_class.Config, model_values, "model", origins),
+        data=to_dataclass(DataConfig, sections.get("data", {}), "data", origins),
+        train=to_dataclass(TrainConfig, sections.get("train", {}), "train", origins),
     )
 
 
-def to_dataclass(cls: type, values: dict[str, Any], section: str) -> Any:
-    """Instantiate ``cls`` from ``values``, checking every key and the type of every value."""
+def _check_model_keys(
+    model_name: str, values: dict[str, Any], origins: Origins, base_origin: str | None
+) -> None:
+    """Refuse a model key that belongs to other models, saying which: the sign of a config
+    written for one model and given to another, most often a run's ``config.yaml`` whose
+    ``model.name`` was edited by hand. Keys of no model get ``to_dataclass``'s message."""
+    from swgen.registry import MODELS
+
+    known = {f.name for f in dataclasses.fields(MODELS.get(model_name).Config)}
+    for key in values:
+        if key in known:
+            continue
+        owners = [
+            name
+            for name in MODELS.names()
+            if key in {f.name for f in dataclasses.fields(MODELS.get(name).Config)}
+        ]
+        if not owners:
+            continue
+        origin = origins.get(("model", key), "the config")
+        listed = ", ".join(owners[:3]) + (", ..." if len(owners) > 3 else "")
+        if origin == base_origin:
+            advice = (
+                ", so the file was probably edited to another model; set its model.name back to "
+                "the model it was written for, or remove the key"
+            )
+        else:
+            advice = f"; remove it, or choose {'that model' if len(owners) == 1 else 'one of them'}"
+        raise UserError(
+            f"config key 'model.{key}' in {origin} is not a setting of model '{model_name}' "
+            f"(but of {listed}){advice}"
+        )
+
+
+def to_dataclass(
+    cls: type, values: dict[str, Any], section: str, origins: Origins | None = None
+) -> Any:
+    """Instantiate ``cls`` from ``values``, checking every key and the type of every value.
+    ``origins`` (from :func:`resolve`) lets an unknown key's message name the file that set it."""
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     checked = {}
     for key, value in values.items():
         if key not in fields:
-            raise UserError(_unknown(f"key {f'{section}.{key}'!r}", key, fields))
+            origin = (origins or {}).get((section, key), "")
+            where = f" in {origin}" if origin.startswith("'") else ""  # a config file's name
+            raise UserError(_unknown(f"key {f'{section}.{key}'!r}{where}", key, fields))
         checked[key] = _check_type(value, hints[key], f"{section}.{key}")
         check_range(checked[key], key, f"{section}.{key}")
     try:

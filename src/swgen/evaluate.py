@@ -226,6 +226,15 @@ def evaluate_translation(run: Any, n: int, seed: int) -> dict[str, Any]:
     for direction in run.model.directions:
         source, target = direction[0], direction[-1]
         count = min(n, len(data.held_out_domains[source]))  # each held-out image once
+        if count < n:
+            # As ``real_count``: a metric is a mean over inputs, so a small held-out set still
+            # gives one (PSNR over Set5's five images is the field's custom), but never silently.
+            warnings.warn(
+                f"asked for {n} samples, but domain {source} holds {count} held-out "
+                f"image(s) (its test images, or its training images without a test split); "
+                f"{direction} is measured on those {count}, each once",
+                stacklevel=2,
+            )
         held = data.held_out(count, direction, seed)
         inputs, outputs = run.translate(held.x, direction)[:2]
         targets = data.to_data_space(held.y)
@@ -255,10 +264,15 @@ def evaluate_enhancement(run: Any, n: int) -> dict[str, Any]:
     from swgen.metrics.enhancement import enhancement_scores
 
     direction = run.model.directions[0]
-    pairs = [
-        (run.data.to_data_space(x), run.data.to_data_space(y))
-        for x, y in run.data.held_out_pairs()[:n]
-    ]
+    held_out = run.data.held_out_pairs()
+    if len(held_out) < n:
+        warnings.warn(
+            f"asked for {n} samples, but the data hold {len(held_out)} held-out pair(s) "
+            f"(the test split, or the training pairs without one); {direction} is measured on "
+            f"those {len(held_out)}, each once",
+            stacklevel=2,
+        )
+    pairs = [(run.data.to_data_space(x), run.data.to_data_space(y)) for x, y in held_out[:n]]
 
     def enhance(images: torch.Tensor) -> torch.Tensor:
         return run.translate(images * 2 - 1, direction)[1]
@@ -272,7 +286,8 @@ def real_count(run: TrainedRun, n: int) -> int:
     Drawing more than a finite dataset holds would count real images twice and flatter every
     metric, so the real set stops at the dataset's size and a warning says so.
     """
-    size = len(run.data) if hasattr(run.data, "__len__") else n
+    source = getattr(run.data, "source", run.data)  # a RunData opens its dataset for the count
+    size = len(source) if hasattr(source, "__len__") else n
     if n > size:
         warnings.warn(
             f"--n {n} is more than the {size} real samples of {run.config.data.name}; "

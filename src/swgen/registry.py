@@ -1,6 +1,6 @@
 """Name -> class/factory registries, so models and datasets are picked by name.
 
-Adding a model or dataset means decorating it with ``@MODELS.register("name")`` (or
+Adding a model or dataset means decorating it with ``@MODELS.register("name", summary=...)`` (or
 ``DATASETS``) in its own file; nothing else in the package needs editing.
 """
 
@@ -21,16 +21,24 @@ class Registry(Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._entries: dict[str, T] = {}
+        self._summaries: dict[str, str] = {}
 
-    def register(self, name: str) -> Callable[[T], T]:
+    def register(self, name: str, summary: str = "") -> Callable[[T], T]:
+        """Register under ``name``; ``summary`` is its line in ``swgen list`` (models and
+        datasets must give one: a test checks)."""
+
         def decorator(obj: T) -> T:
             key = name.lower()
             if key in self._entries:
                 raise ValueError(f"{self.kind} {name!r} is registered twice")
             self._entries[key] = obj
+            self._summaries[key] = summary
             return obj
 
         return decorator
+
+    def summary(self, name: str) -> str:
+        return self._summaries[str(name).lower()]
 
     def get(self, name: str) -> T:
         key = str(name).lower()

@@ -7,8 +7,9 @@ bundled digits) and ``video-folder`` (GIF/MP4/AVI files or frame folders), and t
 (folders with ``trainA``/``trainB`` or ``train/A``/``train/B``) and ``digits-recolour`` (bundled,
 with the true translation of every held-out image); for enhancement ``paired-folders`` (``input/``
 and ``target/``) and ``photo-pairs`` (bundled photos through a known camera model). Nothing is
-ever downloaded. A new dataset is one file with a factory ``@DATASETS.register("name") def
-f(config: DataConfig) -> DataSource``, imported below.
+ever downloaded. A new dataset is one file with a factory
+``@DATASETS.register("name", summary="...") def f(config: DataConfig) -> DataSource``, imported
+below.
 """
 
 from __future__ import annotations

@@ -21,7 +21,9 @@ from swgen.data.memory import (
 from swgen.registry import DATASETS
 
 
-@DATASETS.register("digits")
+@DATASETS.register(
+    "digits", summary="scikit-learn's 1,797 handwritten digits, 8x8 upscaled (bundled; the default)"
+)
 def digits(config: DataConfig) -> InMemoryImages:
     from sklearn.datasets import load_digits  # scikit-learn is slow to import; only here
 

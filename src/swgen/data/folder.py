@@ -3,8 +3,9 @@
 Files are read in sorted path order (so ``data.limit`` keeps the same images on every machine),
 converted to RGB (or L when ``data.channels == 1``), resized with PIL bicubic so the shorter side
 is ``image_size`` and centre-cropped to a square. Files that cannot be decoded are skipped and
-counted in one warning. Giving a folder as the dataset name (``data.name=path/to/images``) is
-the same as ``data.name=folder data.path=path/to/images``.
+counted in one warning, which names the images Pillow refuses as too large (its limit against
+decompression bombs). Giving a folder as the dataset name (``data.name=path/to/images``) is the
+same as ``data.name=folder data.path=path/to/images``.
 
 Class labels come from the subfolder names, as torchvision's ``ImageFolder``: when every image
 lies under one of at least two subfolders of the folder (``cats/...``, ``dogs/...``, at any
@@ -84,12 +85,77 @@ def load_square_image(path: Path, size: int, mode: str) -> np.ndarray:
 
 
 def read_image(path: Path, mode: str) -> Image.Image:
-    """The image at ``path``, upright (EXIF orientation applied), 8-bit, in PIL ``mode``."""
-    with Image.open(path) as opened:
-        return to_8_bit(ImageOps.exif_transpose(opened)).convert(mode)
+    """The image at ``path``, upright (EXIF orientation applied), 8-bit, in PIL ``mode``.
+
+    Pillow refuses images of more than ``2 * Image.MAX_IMAGE_PIXELS`` pixels (about 179
+    megapixels) as possible decompression bombs: those raise :class:`ImageTooLarge`, whose message
+    gives the size. Above ``Image.MAX_IMAGE_PIXELS`` Pillow reads the image but warns without
+    naming it; that warning is replaced by one that names the file.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # named below
+            with Image.open(path) as opened:
+                width, height = opened.size
+                image = to_8_bit(ImageOps.exif_transpose(opened)).convert(mode)
+    except Image.DecompressionBombError:
+        raise ImageTooLarge(path) from None
+    if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
+        warnings.warn(
+            f"image '{path}' is {width} x {height} pixels, above Pillow's warning threshold "
+            f"against decompression bombs ({Image.MAX_IMAGE_PIXELS / 1e6:.3g} megapixels); it "
+            "was read, but downscale it to load faster",
+            stacklevel=2,
+        )
+    return image
 
 
-# What PIL raises for a file it cannot decode as an image.
+class ImageTooLarge(Image.DecompressionBombError):
+    """A valid image that Pillow will not decode: more than ``2 * Image.MAX_IMAGE_PIXELS``
+    pixels, its limit against decompression bombs. Calling it unreadable would mislead."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size = header_size(path)
+        shown = f"{self.size[0]} x {self.size[1]} pixels" if self.size else "too many pixels"
+        super().__init__(
+            f"'{path.name}': {shown}, above Pillow's limit against decompression bombs "
+            f"({bomb_limit()} megapixels); downscale it"
+        )
+
+
+def bomb_limit() -> str:
+    """Pillow's limit against decompression bombs, in megapixels, as text."""
+    return f"{2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.3g}"
+
+
+def header_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from the header of an image Pillow refuses as too large. Opening reads
+    the header only; the limit is lifted for that moment (data are read in one thread)."""
+    limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, SyntaxError, ValueError):
+        return None
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+
+
+def too_large_note(errors: list[ImageTooLarge]) -> str:
+    """One clause on the images skipped as too large: the first named with its size."""
+    if len(errors) == 1:
+        return f"skipped {errors[0]}"
+    first = errors[0]
+    size = f" ({first.size[0]} x {first.size[1]} pixels)" if first.size else ""
+    return (
+        f"skipped {len(errors)} images above Pillow's limit against decompression bombs "
+        f"({bomb_limit()} megapixels), e.g. '{first.path.name}'{size}; downscale them"
+    )
+
+
+# What PIL raises for a file it cannot decode as an image (ImageTooLarge included).
 UNREADABLE = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
 
 
@@ -125,7 +191,7 @@ def load_folder(folder: str | Path, config: DataConfig) -> FolderImages:
     classes = subfolder_classes(folder, paths)
     images: list[np.ndarray] = []
     labels: list[int] = []
-    unreadable = 0
+    unreadable, too_large = 0, []
     for path in paths:
         if len(images) == wanted:
             break
@@ -133,26 +199,32 @@ def load_folder(folder: str | Path, config: DataConfig) -> FolderImages:
             images.append(load_square_image(path, size, mode))
             if classes is not None:
                 labels.append(classes.index(path.relative_to(folder).parts[0]))
+        except ImageTooLarge as error:
+            too_large.append(error)
         except UNREADABLE:
             unreadable += 1
     if not images:
+        advice = too_large_note(too_large) if too_large else "give a folder of PNG or JPEG files"
+        large = f", {len(too_large)} too large" if too_large else ""
         raise UserError(
             f"data folder '{folder}' has no readable images (checked {len(paths)} files, "
-            f"{unreadable} unreadable); give a folder of PNG or JPEG files"
+            f"{unreadable} unreadable{large}); {advice}"
         )
-    if unreadable:
-        warnings.warn(
-            f"data folder '{folder}': skipped {unreadable} unreadable image file(s)", stacklevel=2
-        )
+    notes = [f"skipped {unreadable} unreadable image file(s)"] if unreadable else []
+    notes += [too_large_note(too_large)] if too_large else []
+    if notes:
+        warnings.warn(f"data folder '{folder}': {'; '.join(notes)}", stacklevel=2)
     stacked = torch.from_numpy(np.stack(images))
     pixels = stacked.unsqueeze(1) if channels == 1 else stacked.permute(0, 3, 1, 2)
     if classes is None:
-        return FolderImages(folder, pixels, skipped=unreadable)
+        return FolderImages(folder, pixels, skipped=unreadable + len(too_large))
     # Classes whose images were all cut by data.limit or unreadable still keep their index.
-    return FolderImages(folder, pixels, unreadable, torch.tensor(labels), classes)
+    return FolderImages(folder, pixels, unreadable + len(too_large), torch.tensor(labels), classes)
 
 
-@DATASETS.register("folder")
+@DATASETS.register(
+    "folder", summary="every image under a folder, class subfolders as labels (yours; --data DIR)"
+)
 def folder(config: DataConfig) -> FolderImages:
     if not config.path:
         raise UserError("dataset 'folder' needs data.path, a folder of PNG or JPEG files")

@@ -95,13 +95,15 @@ def load_idx_images(
     return InMemoryImages(name, pixels, labels)
 
 
-@DATASETS.register("mnist")
+@DATASETS.register("mnist", summary="MNIST from IDX files in data.path")
 def mnist(config: DataConfig) -> InMemoryImages:
     hint = "give a folder with the MNIST files train-images-idx3-ubyte(.gz) and labels"
     return load_idx_images("mnist", config, Path(config.path) if config.path else None, hint)
 
 
-@DATASETS.register("fashion-mnist")
+@DATASETS.register(
+    "fashion-mnist", summary="Fashion-MNIST from IDX files (data.path, or Debian's package)"
+)
 def fashion_mnist(config: DataConfig) -> InMemoryImages:
     if config.path:
         folder = Path(config.path)

@@ -83,7 +83,10 @@ def make_moving_digits(
     return torch.from_numpy(clips).unsqueeze(1), torch.from_numpy(labels)
 
 
-@DATASETS.register("moving-digits")
+@DATASETS.register(
+    "moving-digits",
+    summary="clips of bundled digits bouncing in a frame, for video models (generated)",
+)
 def moving_digits(config: DataConfig) -> InMemoryImages:
     size = check_image_size(config)
     if size < 8:

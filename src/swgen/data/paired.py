@@ -40,7 +40,13 @@ from PIL import Image, ImageFilter
 from torch import Tensor
 
 from swgen.data.base import SAMPLE_STREAM, Batch, DataConfig, DataInfo, DataSource, step_generator
-from swgen.data.folder import UNREADABLE, image_files, read_image
+from swgen.data.folder import (
+    UNREADABLE,
+    ImageTooLarge,
+    image_files,
+    read_image,
+    too_large_note,
+)
 from swgen.data.memory import check_image_size, image_channels, take_limit
 from swgen.errors import UserError
 from swgen.registry import DATASETS
@@ -263,11 +269,14 @@ def read_pairs(
             f"'{example}' is only in {side}/); give every input its target under the same name"
         )
     names = sorted(in_names)[:limit]
-    pairs, kept, unreadable = [], [], 0
+    pairs, kept, unreadable, too_large = [], [], 0, []
     for name in names:
         try:
             x = to_tensor(np.asarray(read_image(in_names[name], mode), np.uint8))
             y = to_tensor(np.asarray(read_image(target_names[name], mode), np.uint8))
+        except ImageTooLarge as error:
+            too_large.append(error)
+            continue
         except UNREADABLE:
             unreadable += 1
             continue
@@ -279,12 +288,16 @@ def read_pairs(
         pairs.append((x, y))
         kept.append(name)
     if not pairs:
+        advice = too_large_note(too_large) if too_large else "give PNG or JPEG files"
+        large = f", {len(too_large)} too large" if too_large else ""
         raise UserError(
             f"paired folders '{inputs}' and '{targets}' have no readable pairs (checked "
-            f"{len(names)}, {unreadable} unreadable); give PNG or JPEG files"
+            f"{len(names)}, {unreadable} unreadable{large}); {advice}"
         )
-    if unreadable:
-        warnings.warn(f"'{inputs}': skipped {unreadable} unreadable pair(s)", stacklevel=2)
+    notes = [f"skipped {unreadable} unreadable pair(s)"] if unreadable else []
+    notes += [too_large_note(too_large)] if too_large else []
+    if notes:
+        warnings.warn(f"'{inputs}': {'; '.join(notes)}", stacklevel=2)
     return pairs, kept
 
 
@@ -308,7 +321,9 @@ def load_paired(root: str | Path, config: DataConfig) -> PairedImages:
     return PairedImages("paired-folders", train, size, flip, test, names)
 
 
-@DATASETS.register("paired-folders")
+@DATASETS.register(
+    "paired-folders", summary="input/ and target/ photos of the same names, for enhancement (yours)"
+)
 def paired(config: DataConfig) -> PairedImages:
     if not config.path:
         raise UserError(
@@ -346,7 +361,9 @@ def bundled_photos() -> list[tuple[str, np.ndarray]]:
 PAN = 2  # photo-clips: pixels the camera moves per frame
 
 
-@DATASETS.register("photo-clips")
+@DATASETS.register(
+    "photo-clips", summary="photo-pairs as panning clips, for video enhancement (bundled)"
+)
 def photo_clips(config: DataConfig) -> PairedImages:
     """photo-pairs as clips of ``data.frames`` frames, the camera panning ``PAN`` px a frame."""
     if config.frames < 2:
@@ -354,7 +371,10 @@ def photo_clips(config: DataConfig) -> PairedImages:
     return photo_pairs(config, frames=config.frames, pan=PAN)
 
 
-@DATASETS.register("photo-pairs")
+@DATASETS.register(
+    "photo-pairs",
+    summary="scikit-image photos through a known camera model, for enhancement (bundled)",
+)
 def photo_pairs(config: DataConfig, frames: int = 1, pan: int = 0) -> PairedImages:
     if image_channels(config, 3) != 3:
         raise UserError("photo-pairs is in colour; leave data.channels at 3 (or null)")

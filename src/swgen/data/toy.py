@@ -94,16 +94,18 @@ def grid_modes(values: list[float]) -> Tensor:
     return torch.cartesian_prod(axis, axis)
 
 
-@DATASETS.register("gaussians8")
+@DATASETS.register(
+    "gaussians8", summary="eight 2-D Gaussians on a circle (WGAN-GP paper; generated)"
+)
 def gaussians8(config: DataConfig) -> GaussianMixture:
     return GaussianMixture("gaussians8", circle_modes(8, radius=2.0), 0.02, model_scale=1.414)
 
 
-@DATASETS.register("gaussians25")
+@DATASETS.register("gaussians25", summary="25 2-D Gaussians on a grid (WGAN-GP paper; generated)")
 def gaussians25(config: DataConfig) -> GaussianMixture:
     return GaussianMixture("gaussians25", grid_modes([-4, -2, 0, 2, 4]), 0.05, model_scale=2.828)
 
 
-@DATASETS.register("swissroll")
+@DATASETS.register("swissroll", summary="2-D Swiss roll (WGAN-GP paper; generated)")
 def swissroll(config: DataConfig) -> SwissRoll:
     return SwissRoll()

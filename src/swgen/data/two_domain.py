@@ -63,7 +63,19 @@ LAYOUTS = (
 
 def domain_folders(root: Path) -> dict[str, tuple[Path, Path]] | None:
     """The (A, B) folders of each split under ``root``, or None when it holds no two-domain
-    layout. A layout with one domain's folder only is a user error."""
+    layout. A layout with one domain's folder only is a user error, and so is a folder holding
+    both layouts: either could be the one meant, and using one would silently leave out the
+    other's images."""
+    held = [
+        [f"{name}/" for name in (*layout["train"], *layout["test"]) if (root / name).is_dir()]
+        for layout in LAYOUTS
+    ]
+    if all(held):
+        first, second = (", ".join(names) for names in held)
+        raise UserError(
+            f"data folder '{root}' holds both {first} and {second} (two layouts of two "
+            "domains); keep one layout, moving the other's images into it"
+        )
     for layout in LAYOUTS:
         a, b = (root / name for name in layout["train"])
         if not (a.is_dir() or b.is_dir()):
@@ -225,7 +237,9 @@ def load_domains(root: str | Path, config: DataConfig) -> TwoDomainImages:
     )  # fmt: skip
 
 
-@DATASETS.register("two-domain")
+@DATASETS.register(
+    "two-domain", summary="trainA/trainB or train/A,B folders, for unpaired translation (yours)"
+)
 def two_domain(config: DataConfig) -> TwoDomainImages:
     if not config.path:
         raise UserError(
@@ -276,7 +290,10 @@ def to_uint8(images: Tensor) -> Tensor:
     return images.mul(255).round_().clamp_(0, 255).to(torch.uint8)
 
 
-@DATASETS.register("digits-recolour")
+@DATASETS.register(
+    "digits-recolour",
+    summary="digits in two colourings with the true translation, for translation (bundled)",
+)
 def digits_recolour(config: DataConfig) -> TwoDomainImages:
     from sklearn.datasets import load_digits  # scikit-learn is slow to import; only here
 

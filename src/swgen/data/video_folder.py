@@ -7,8 +7,10 @@ order: ``2.png`` before ``10.png``). Every ``data.frame_stride``-th frame is kep
 resized (PIL bicubic, shorter side to ``data.image_size``) and centre-cropped, and the video is
 cut into consecutive, non-overlapping clips of ``data.frames`` frames (the leftover tail is
 dropped). Entries are read in sorted order, so ``data.limit`` (a number of clips) keeps the same
-clips on every machine. Unreadable entries are skipped with one warning; a folder without any
-readable clip, or whose videos are all shorter than ``data.frames``, is a one-line error.
+clips on every machine. Unreadable entries are skipped with one warning, which names the file
+(one unreadable frame skips its whole video: a clip must not jump over it); a video whose frames
+differ in size, a folder without any readable clip, or one whose videos are all shorter than
+``data.frames``, is a one-line error.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ import torch
 from PIL import Image, ImageSequence
 
 from swgen.data.base import DataConfig
-from swgen.data.folder import IMAGE_SUFFIXES, image_files, square_crop
+from swgen.data.folder import (
+    IMAGE_SUFFIXES,
+    UNREADABLE,
+    ImageTooLarge,
+    image_files,
+    read_image,
+    square_crop,
+)
 from swgen.data.memory import InMemoryImages, check_image_size, image_channels, take_limit
 from swgen.errors import UserError
 from swgen.registry import DATASETS
@@ -41,24 +50,51 @@ def natural_key(path: Path) -> list[object]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
 
+class SkippedVideo(Exception):
+    """A video entry that is skipped; the message says which file of it and why."""
+
+
 def read_frames(entry: Path, size: int, mode: str, stride: int) -> list[np.ndarray]:
-    """Every ``stride``-th frame of one video entry, square-cropped to ``size`` in PIL ``mode``."""
+    """Every ``stride``-th frame of one video entry, square-cropped to ``size`` in PIL ``mode``.
+
+    Frames of different sizes are a :class:`UserError` naming the video (resizing each to
+    ``size`` would hide a mix of videos, and ``swgen enhance`` refuses the same input); an
+    unreadable frame skips the video (its clips would jump over it) with a
+    :class:`SkippedVideo` naming the frame.
+    """
+    frames: list[np.ndarray] = []
+    first: Image.Image | None = None  # the first frame read, whose size every frame must have
+
+    def add(picture: Image.Image, name: str) -> None:
+        nonlocal first
+        first = picture if first is None else first
+        if picture.size != first.size:
+            (w0, h0), (w1, h1) = first.size, picture.size
+            raise UserError(
+                f"video '{entry}' has frames of different sizes ({w0} x {h0} at first, "
+                f"{w1} x {h1} at {name}); give every frame of a video one size, or make it two "
+                "videos"
+            )
+        frames.append(square_crop(picture, size))
+
     if entry.is_dir():
-        paths = sorted(image_files(entry), key=natural_key)[::stride]
-        frames = []
-        for path in paths:
-            with Image.open(path) as image:
-                frames.append(square_crop(image.convert(mode), size))
+        for path in sorted(image_files(entry), key=natural_key)[::stride]:
+            try:
+                picture = read_image(path, mode)
+            except ImageTooLarge as error:
+                raise SkippedVideo(f"'{entry.name}': frame {error}") from None
+            except UNREADABLE:
+                raise SkippedVideo(f"'{entry.name}': frame '{path.name}' is unreadable") from None
+            add(picture, f"'{path.name}'")
         return frames
     suffix = entry.suffix.lower()
     if suffix in GIF_SUFFIXES:
         with Image.open(entry) as image:
             pictures = [frame.convert(mode) for frame in ImageSequence.Iterator(image)]
         return [square_crop(picture, size) for picture in pictures[::stride]]
-    frames = []
     for index, array in enumerate(movie_frames(entry)):
         if index % stride == 0:
-            frames.append(square_crop(Image.fromarray(array).convert(mode), size))
+            add(Image.fromarray(array).convert(mode), f"frame {index}")
     return frames
 
 
@@ -101,6 +137,7 @@ def load_video_folder(folder: str | Path, config: DataConfig) -> InMemoryImages:
         p.suffix.lower() in IMAGE_SUFFIXES for p in e.iterdir())]  # fmt: skip
     clips: list[np.ndarray] = []
     unreadable, missing_reader, longest = 0, 0, 0
+    reasons: list[str] = []  # why entries were skipped, where a file of them can be named
     wanted = None if config.limit is None else take_limit(config, 1 << 62)
     for entry in entries:
         if wanted is not None and len(clips) >= wanted:
@@ -110,8 +147,13 @@ def load_video_folder(folder: str | Path, config: DataConfig) -> InMemoryImages:
         except VideoUnavailable:
             missing_reader += 1
             continue
+        except SkippedVideo as skipped:
+            unreadable += 1
+            reasons.append(str(skipped))
+            continue
         except (OSError, SyntaxError, ValueError, RuntimeError, Image.DecompressionBombError):
             unreadable += 1
+            reasons.append(f"'{entry.name}' is unreadable")
             continue
         if not frames:
             unreadable += 1
@@ -126,6 +168,7 @@ def load_video_folder(folder: str | Path, config: DataConfig) -> InMemoryImages:
         if missing_reader
         else ""
     )
+    named = f": {'; '.join(reasons[:3])}{'; ...' if len(reasons) > 3 else ''}" if reasons else ""
     if not clips:
         if longest:
             raise UserError(
@@ -135,11 +178,12 @@ def load_video_folder(folder: str | Path, config: DataConfig) -> InMemoryImages:
             )
         raise UserError(
             f"video folder '{folder}' has no readable clip (checked {len(entries)} entries, "
-            f"{unreadable} unreadable{hint}); give GIF/MP4/AVI files or folders of numbered frames"
+            f"{unreadable} unreadable{named}{hint}); give GIF/MP4/AVI files or folders of "
+            "numbered frames"
         )
     if unreadable or missing_reader:
         warnings.warn(
-            f"video folder '{folder}': skipped {unreadable + missing_reader} entries{hint}",
+            f"video folder '{folder}': skipped {unreadable + missing_reader} entries{named}{hint}",
             stacklevel=2,
         )
     stacked = torch.from_numpy(np.stack(clips))  # (N, T, H, W) or (N, T, H, W, 3)
@@ -147,7 +191,9 @@ def load_video_folder(folder: str | Path, config: DataConfig) -> InMemoryImages:
     return InMemoryImages("video-folder", pixels.contiguous())
 
 
-@DATASETS.register("video-folder")
+@DATASETS.register(
+    "video-folder", summary="clips from a folder of GIFs, movies or frame folders (yours)"
+)
 def video_folder(config: DataConfig) -> InMemoryImages:
     if not config.path:
         raise UserError(

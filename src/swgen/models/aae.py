@@ -87,7 +87,7 @@ class AAEConfig:
             raise ValueError("supervised_prior needs prior=mixture (one component per class)")
 
 
-@MODELS.register("aae")
+@MODELS.register("aae", summary="adversarial auto-encoder (Makhzani et al. 2016)")
 class AAE(GenerativeModel):
     Config = AAEConfig
 

@@ -160,7 +160,9 @@ class AEIDTConfig:
             raise ValueError(f"n_quantiles must be at least 2, got {self.n_quantiles}")
 
 
-@MODELS.register("ae-idt")
+@MODELS.register(
+    "ae-idt", summary="auto-encoder + iterative distribution transfer (the SWGAN paper's baseline)"
+)
 class AEIDT(GenerativeModel):
     Config = AEIDTConfig
 

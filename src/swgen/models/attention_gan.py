@@ -51,7 +51,10 @@ class AttentionGANConfig(CycleGANConfig):
     init: Literal["normal", "xavier"] = "xavier"  # conv weights: Xavier (gain 1), official code
 
 
-@MODELS.register("attention-gan")
+@MODELS.register(
+    "attention-gan",
+    summary="CycleGAN with attention masks for object transfiguration (Chen et al. 2018)",
+)
 class AttentionGAN(CycleGAN):
     Config = AttentionGANConfig
 

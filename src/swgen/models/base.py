@@ -138,10 +138,14 @@ class GenerativeModel(nn.Module):
         self._backward: Callable[[Tensor], None] = Tensor.backward
         self._sync: GradientSync = lambda params: None
         self._gather: Callable[[Tensor], Tensor] = lambda tensor: tensor
-        if getattr(config, "conditional", False) and not data.has_labels:
+        # A folder with a single subfolder gives unlabelled data (swgen.data.folder): one class
+        # is nothing to condition on, so the message says two are needed, not just labels.
+        if getattr(config, "conditional", False) and data.num_classes < 2:
             raise UserError(
-                "model.conditional=true needs data with class labels (digits, mnist, "
-                "fashion-mnist or a folder of class subfolders); drop model.conditional"
+                "model.conditional=true needs data with class labels, of two or more classes "
+                "(digits, mnist, fashion-mnist, or a folder with one subfolder of images per "
+                "class: a single subfolder is one class, so unlabelled); drop "
+                "model.conditional, or add a subfolder for each class"
             )
 
     # --- what a model implements -------------------------------------------------------------

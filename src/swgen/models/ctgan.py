@@ -141,7 +141,7 @@ class CTGANConfig(DiffAugmentSettings, TopKSettings, LatentPriorSettings):
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
 
-@MODELS.register("ctgan")
+@MODELS.register("ctgan", summary="WGAN-GP plus the consistency term (Wei et al. 2018)")
 class CTGAN(WGANGP):
     Config = CTGANConfig
 

@@ -50,6 +50,7 @@ from swgen.nn import build_encoder
 from swgen.nn.translation import (
     PatchCritic,
     ResnetGenerator,
+    check_training_size,
     init_weights,
     patch_layers,
     resnet_blocks,
@@ -122,7 +123,7 @@ class HistoryPool(nn.Module):
         return torch.stack(out)
 
 
-@MODELS.register("cyclegan")
+@MODELS.register("cyclegan", summary="unpaired image-to-image translation (Zhu et al. 2017)")
 class CycleGAN(GenerativeModel):
     Config = CycleGANConfig
     maps_data = True
@@ -138,6 +139,8 @@ class CycleGAN(GenerativeModel):
                 "--data a folder with trainA/ and trainB/ (or train/A and train/B), or "
                 "--data digits-recolour"
             )
+        patch_critic_layers = config.critic_layers if config.critic == "patch" else None
+        check_training_size(data.image_size, patch_critic_layers)  # before a run folder is made
         self.n_blocks = config.n_blocks or resnet_blocks(data.image_size)
         self.generator_ab = self.build_generator()
         self.generator_ba = self.build_generator()

@@ -144,7 +144,9 @@ class LinearCritic(nn.Module):
         return self.head(self.encoder(x)).squeeze(1)
 
 
-@MODELS.register("dacal")
+@MODELS.register(
+    "dacal", summary="photo enhancement by divide-and-conquer adversarial learning (DACAL)"
+)
 class DACAL(GenerativeModel):
     Config = DACALConfig
     maps_data = True

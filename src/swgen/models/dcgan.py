@@ -30,6 +30,6 @@ class DCGANConfig(GANConfig):
     betas: tuple[float, float] = (0.5, 0.999)  # beta1 0.5, Radford et al. 2016, Section 4
 
 
-@MODELS.register("dcgan")
+@MODELS.register("dcgan", summary="non-saturating GAN with the DCGAN recipe (Radford et al. 2016)")
 class DCGAN(GAN):
     Config = DCGANConfig

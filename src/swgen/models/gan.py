@@ -99,7 +99,7 @@ class GANConfig(AdversarialSettings):
         self.check_adversarial()
 
 
-@MODELS.register("gan")
+@MODELS.register("gan", summary="GAN with the non-saturating loss (Goodfellow et al. 2014)")
 class GAN(GenerativeModel):
     """Non-saturating GAN; also the base of the critic-based models (WGAN, WGAN-GP, SWGAN)."""
 

@@ -29,11 +29,11 @@ class HingeGANConfig(GANConfig):
     loss: LossName = "hinge"  # Lim & Ye 2017, Miyato et al. 2018
 
 
-@MODELS.register("lsgan")
+@MODELS.register("lsgan", summary="least-squares GAN (Mao et al. 2017)")
 class LSGAN(GAN):
     Config = LSGANConfig
 
 
-@MODELS.register("hinge-gan")
+@MODELS.register("hinge-gan", summary="GAN with the hinge loss (Lim & Ye 2017; Miyato et al. 2018)")
 class HingeGAN(GAN):
     Config = HingeGANConfig

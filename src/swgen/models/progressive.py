@@ -284,14 +284,18 @@ class ProgressiveGAN(GenerativeModel):
         return torch.randn(n, self.latent_dim, device=like.device)
 
 
-@MODELS.register("pg-wgan")
+@MODELS.register(
+    "pg-wgan", summary="progressive growing with WGAN-GP and drift (Karras et al. 2018)"
+)
 class ProgressiveWGAN(ProgressiveGAN):
     """PGGAN with WGAN-GP and the drift term (Karras et al. 2018, Sec. 4 and Appendix A.1)."""
 
     Config = ProgressiveConfig
 
 
-@MODELS.register("pg-swgan")
+@MODELS.register(
+    "pg-swgan", summary="progressive growing with SWGAN's dual SWD block (Wu et al. 2019)"
+)
 class ProgressiveSWGAN(ProgressiveGAN):
     """PG-SWGAN: the progressive critic ends in one dual SWD block (Wu et al. 2019, Sec. 5)."""
 

@@ -97,7 +97,9 @@ class VideoLevels:
         return video_level_sizes(self.name(), data, self.config.time_doubles_at)
 
 
-@MODELS.register("pg-wgan-3d")
+@MODELS.register(
+    "pg-wgan-3d", summary="progressive growing of video with WGAN-GP (3-D convolutions)"
+)
 class ProgressiveWGAN3D(VideoLevels, ProgressiveWGAN):
     """PG-WGAN-3D: PGGAN's WGAN-GP with drift, on 3-D convolutional networks."""
 
@@ -108,7 +110,10 @@ class ProgressiveWGAN3D(VideoLevels, ProgressiveWGAN):
         return "pg-wgan-3d"
 
 
-@MODELS.register("pg-swgan-3d")
+@MODELS.register(
+    "pg-swgan-3d",
+    summary="progressive growing of video with SWGAN's dual SWD block (Wu et al. 2019)",
+)
 class ProgressiveSWGAN3D(VideoLevels, ProgressiveSWGAN):
     """PG-SWGAN-3D: one dual SWD block on the 3-D critic's 128 features (official code)."""
 

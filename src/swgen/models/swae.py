@@ -60,7 +60,9 @@ class SWAEConfig:
         check_positive(self, "latent_dim", "n_blocks", "n_bins", "lr")
 
 
-@MODELS.register("swae")
+@MODELS.register(
+    "swae", summary="sliced Wasserstein auto-encoder, primal SWD blocks (Wu et al. 2019)"
+)
 class SWAE(GenerativeModel):
     Config = SWAEConfig
     paper_architecture = "began"  # official code: linear encoder of an 8x8 image, BEGAN decoder

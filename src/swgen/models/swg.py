@@ -53,7 +53,7 @@ class SWGConfig(LatentPriorSettings):
         self.check_latent_prior(self.latent_dim)
 
 
-@MODELS.register("swg")
+@MODELS.register("swg", summary="sliced Wasserstein generator (Deshpande et al. 2018)")
 class SWG(GAN):
     """SWG reuses the GAN's networks, optimisers and BCE discriminator loss; its step differs
     (the generator's loss needs the real batch)."""

@@ -119,7 +119,9 @@ def sliced_critic_loss(
     return loss, {"loss_critic": loss, "wasserstein": gap, **logs}
 
 
-@MODELS.register("swgan")
+@MODELS.register(
+    "swgan", summary="sliced Wasserstein GAN, dual SWD blocks (Wu et al. 2019): the default"
+)
 class SWGAN(GAN):
     Config = SWGANConfig
     paper_architecture = "wgan-gp-resnet"  # official code: the WGAN-GP 64x64 ResNet

@@ -75,7 +75,7 @@ class VAEConfig:
         check_positive(self, "latent_dim", "decoder_std", "lr")
 
 
-@MODELS.register("vae")
+@MODELS.register("vae", summary="variational auto-encoder (Kingma & Welling 2014)")
 class VAE(GenerativeModel):
     Config = VAEConfig
 

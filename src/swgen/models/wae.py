@@ -122,7 +122,9 @@ class WAEConfig:
             raise ValueError("wae_lambda must be >= 0 and reconstruction_weight positive")
 
 
-@MODELS.register("wae")
+@MODELS.register(
+    "wae", summary="Wasserstein auto-encoder, WAE-MMD and WAE-GAN (Tolstikhin et al. 2018)"
+)
 class WAE(GenerativeModel):
     Config = WAEConfig
     paper_architecture = "wae-dcgan"  # official code: config_mnist's DCGAN networks

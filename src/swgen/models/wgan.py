@@ -42,7 +42,7 @@ class WGANConfig(DiffAugmentSettings, TopKSettings, LatentPriorSettings):
         self.check_diffaugment()
 
 
-@MODELS.register("wgan")
+@MODELS.register("wgan", summary="WGAN with weight clipping (Arjovsky et al. 2017)")
 class WGAN(GAN):
     Config = WGANConfig
 

@@ -49,7 +49,7 @@ class WGANGPConfig(AdversarialSettings):
             raise ValueError("critic_norm 'batch' breaks the per-sample gradient penalty")
 
 
-@MODELS.register("wgan-gp")
+@MODELS.register("wgan-gp", summary="WGAN with gradient penalty (Gulrajani et al. 2017)")
 class WGANGP(GAN):
     Config = WGANGPConfig
     default_loss = "wasserstein"

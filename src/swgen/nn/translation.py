@@ -30,10 +30,35 @@ from typing import TypeVar
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from swgen.errors import UserError
+
 STRIDE = 4  # two stride-2 downsamplings
 MIN_SIZE = 8  # 8 px -> 2 px at the bottleneck, the least its reflection padding accepts
 INITS = ("normal", "xavier")
 T = TypeVar("T")
+
+
+def check_training_size(image_size: int, critic_layers: int | None = None) -> None:
+    """Refuse a training size the networks cannot take, before any run folder is made.
+
+    The ResNet generator halves its input twice and pads the bottleneck by reflection, so it
+    takes multiples of :data:`STRIDE` from :data:`MIN_SIZE` up (any other size comes back at
+    another size, and the cycle loss then fails on the mismatch); the PatchGAN critic's
+    ``critic_layers`` halvings must leave a map of at least 3 x 3 before its last two
+    convolutions. Translating new inputs takes any size (:func:`translate_any_size`).
+    """
+    if image_size % STRIDE or image_size < MIN_SIZE:
+        raise UserError(
+            f"data.image_size={image_size} is not supported by the translation networks (the "
+            f"generators halve it twice); use a multiple of {STRIDE} from {MIN_SIZE} up, "
+            "e.g. 8, 12, 16, 32, 128 or 256"
+        )
+    most = max(layers for layers in range(1, 17) if image_size >> layers >= 3)
+    if critic_layers is not None and critic_layers > most:
+        raise UserError(
+            f"model.critic_layers={critic_layers} leaves no patches to score in an image of "
+            f"{image_size} px; use at most {most} at this size, or leave it unset"
+        )
 
 
 def resnet_blocks(image_size: int) -> int:
