@@ -226,6 +226,23 @@ def test_swgen_config_lists_every_key(capsys):
     assert "train.checkpoint_every: 500  # replace checkpoints/last.pt every N steps" in "\n".join(
         lines
     )
-    # the toy preset (gan_toy.py's lambda), not Algorithm 1's 10
-    assert any(line.startswith("model.gp_weight: 0.1  # lambda") for line in lines)
+    # the toy preset (gan_toy.py's lambda), not Algorithm 1's 10, which the meaning describes
+    preset = "model.gp_weight: 0.1  # set by preset wgan-gp/gaussians8.yaml; default 10.0: lambda"
+    assert any(line.startswith(preset) for line in lines)
     assert any(line.startswith("train.batch_size: 256") for line in lines)  # the preset's value
+
+
+def test_swgen_config_never_labels_a_preset_value_with_the_defaults_source(capsys):
+    """The main job's preset sets n_critic 1 and lr 1e-3; "official code" is 4 and 3e-4."""
+    from swgen.cli import main
+
+    assert main(["config", "swgan"]) == 0
+    lines = {line.split(":", 1)[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert lines["model.n_critic"].startswith(
+        "model.n_critic: 1  # set by preset swgan/digits.yaml; default 4: critic updates"
+    )
+    assert "default 0.0003: Adam, both networks, official code" in lines["model.lr"]
+    assert "set by preset digits.yaml; default null" in lines["model.width"]
+    assert lines["model.slope_form"].endswith("{derivative | official}")
+    assert "{paper | began | shared" in lines["model.architecture"]
+    assert lines["model.betas"].startswith("model.betas: [0.0, 0.9]  # Adam, official code")

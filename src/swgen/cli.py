@@ -333,7 +333,8 @@ def _config(args: argparse.Namespace) -> None:
     flags = {"model.name": args.model, "data.name": args.data}
     if args.data is not None:
         check_data_name(args.data)  # a missing folder, a file, an unknown name: one line each
-    print(describe(resolve(flags=flags)))
+    origins: dict = {}
+    print(describe(resolve(flags=flags, origins_out=origins), origins))
 
 
 def _list(args: argparse.Namespace) -> None:

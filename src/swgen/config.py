@@ -228,36 +228,45 @@ def _unknown(what: str, name: Any, choices: typing.Iterable[str]) -> str:
     return f"unknown config {what}{hint}; known keys: {', '.join(choices)}"
 
 
-def _preset(dataset: str, model: str = DEFAULT_MODEL) -> dict[str, Any]:
-    """The budget shipped for a dataset: ``configs/<dataset>.yaml`` with the model's own
-    ``configs/<model>/<dataset>.yaml`` layered over it, key by key (a model preset names only the
-    settings in which the model departs from the dataset's budget); nothing if neither exists."""
+def _preset_layers(dataset: str, model: str = DEFAULT_MODEL) -> list[tuple[dict[str, Any], str]]:
+    """The budget shipped for a dataset: ``configs/<dataset>.yaml``, then the model's own
+    ``configs/<model>/<dataset>.yaml`` to layer over it, key by key (a model preset names only the
+    settings in which the model departs from the dataset's budget); each with its origin (the
+    file, as ``swgen config`` names it), and none if neither exists."""
     if not re.fullmatch(r"[\w-]+", dataset) or not re.fullmatch(r"[\w-]+", model):
-        return {}  # a path or odd text: no preset of that name
+        return []  # a path or odd text: no preset of that name
     configs = resources.files("swgen") / "configs"
-    preset: dict[str, dict[str, Any]] = {}
-    for resource in (
-        configs / f"{dataset.lower()}.yaml",
-        configs / model.lower() / f"{dataset.lower()}.yaml",
-    ):
+    layers = []
+    for relative in (f"{dataset.lower()}.yaml", f"{model.lower()}/{dataset.lower()}.yaml"):
+        resource = configs.joinpath(*relative.split("/"))
         if resource.is_file():
             layer = yaml.safe_load(resource.read_text()) or {}
-            for section, values in layer.items():
-                preset.setdefault(section, {}).update(values or {})
+            layers.append(({k: dict(v or {}) for k, v in layer.items()}, f"preset {relative}"))
+    return layers
+
+
+def _preset(dataset: str, model: str = DEFAULT_MODEL) -> dict[str, Any]:
+    """The preset's layers (:func:`_preset_layers`) merged into one."""
+    preset: dict[str, dict[str, Any]] = {}
+    for layer, _ in _preset_layers(dataset, model):
+        for section, values in layer.items():
+            preset.setdefault(section, {}).update(values)
     return preset
 
 
-def _preset_for(dataset: str, model: str) -> dict[str, Any]:
-    """The preset, keeping only the model keys the chosen model has: a dataset's preset sizes
-    the networks of the models it was written for (``width``), not of every model."""
+def _preset_for(dataset: str, model: str) -> list[tuple[dict[str, Any], str]]:
+    """The preset's layers, keeping only the model keys the chosen model has: a dataset's preset
+    sizes the networks of the models it was written for (``width``), not of every model."""
     import swgen.models  # noqa: F401  (models register themselves on import)
     from swgen.registry import MODELS
 
-    preset = dict(_preset(dataset, model))
-    if model in MODELS and isinstance(preset.get("model"), dict):
+    layers = _preset_layers(dataset, model)
+    if model in MODELS:
         known = {f.name for f in dataclasses.fields(MODELS.get(model).Config)}
-        preset["model"] = {k: v for k, v in preset["model"].items() if k in known}
-    return preset
+        for layer, _ in layers:
+            if isinstance(layer.get("model"), dict):
+                layer["model"] = {k: v for k, v in layer["model"].items() if k in known}
+    return layers
 
 
 def resolve(
@@ -265,12 +274,14 @@ def resolve(
     overrides: typing.Sequence[str] = (),
     flags: dict[str, Any] | None = None,
     base: dict[str, Any] | None = None,
+    origins_out: Origins | None = None,
 ) -> RunConfig:
     """Build and validate a :class:`RunConfig` from the layers described in the module docstring.
 
     ``base`` replaces the defaults and presets (``--resume`` starts from the saved config); given
     as :func:`load_yaml` returns it, a key that does not fit its model is reported with the file.
     ``flags`` maps dotted keys to values from explicit CLI flags (``None`` values are ignored).
+    ``origins_out``, when given, receives where each key was last set (``swgen config``).
     """
     layers: list[tuple[dict[str, Any], str]] = []
     if config_file is not None:
@@ -302,11 +313,12 @@ def resolve(
             section = layer.get("model")
             if isinstance(section, dict):
                 model = section.get("name", model)
-        _merge(
-            merged, _preset_for(str(dataset), str(model)), f"the preset for {dataset!r}", origins
-        )
+        for preset, origin in _preset_for(str(dataset), str(model)):
+            _merge(merged, preset, origin, origins)
     for layer, origin in layers:
         _merge(merged, layer, origin, origins)
+    if origins_out is not None:
+        origins_out.update(origins)
     return build(merged, origins, base_origin)
 
 
@@ -627,13 +639,18 @@ def field_meanings(cls: type) -> dict[str, str]:
     return {f.name: meanings.get(f.name, "") for f in dataclasses.fields(cls)}
 
 
-def describe(config: RunConfig) -> str:
-    """Every key of ``config``'s three sections: its value, allowed range and meaning."""
+def describe(config: RunConfig, origins: Origins | None = None) -> str:
+    """Every key of ``config``'s three sections: its value, allowed range or choices, and
+    meaning. The meaning, with its source note ("official code", "paper"), describes the
+    dataclass default; where a preset (or another layer named in ``origins``) set a different
+    value, the line says so and attaches the meaning to the default instead, so a source note
+    never labels a value that is not the source's."""
     import swgen.models  # noqa: F401
     from swgen.registry import MODELS
 
+    model_class = MODELS.get(config.model_name)
     sections = [
-        ("model", MODELS.get(config.model_name).Config, config.model),
+        ("model", model_class.Config, config.model),
         ("data", DataConfig, config.data),
         ("train", TrainConfig, config.train),
     ]
@@ -641,11 +658,34 @@ def describe(config: RunConfig) -> str:
     for section, cls, values in sections:
         meanings = field_meanings(cls)
         hints = typing.get_type_hints(cls)
+        defaults = cls()
         for name, meaning in meanings.items():
             value = getattr(values, name)
-            shown = yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...")
-            numeric = any(t in (int, float) for t in (hints[name], *typing.get_args(hints[name])))
-            if numeric and hints[name] is not bool:
-                meaning += f" [{RANGES.get(name, ANY_NUMBER).describe()}]"
-            lines.append(f"{section}.{name}: {shown.strip()}  # {meaning}")
+            default = getattr(defaults, name)
+            allowed = allowed_values(hints[name], name)
+            if value != default and origins and (section, name) in origins:
+                where = origins[(section, name)].strip("'")
+                note = f"set by {where}; default {show_value(default)}: {meaning}{allowed}"
+            else:
+                note = f"{meaning}{allowed}"
+            lines.append(f"{section}.{name}: {show_value(value)}  # {note}")
     return "\n".join(lines)
+
+
+def show_value(value: Any) -> str:
+    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+
+
+def allowed_values(hint: Any, name: str) -> str:
+    """`` [range]`` of a numeric key, `` {a | b}`` of a key with named choices, else ``""``."""
+    options = (hint, *typing.get_args(hint))
+    literal = next((t for t in options if typing.get_origin(t) is typing.Literal), None)
+    if literal is not None:
+        return " {" + " | ".join(str(choice) for choice in typing.get_args(literal)) + "}"
+    if name == "architecture":
+        from swgen.nn.architectures import ARCHITECTURES
+
+        return " {" + " | ".join(["paper", *ARCHITECTURES.names()]) + "}"
+    if any(t in (int, float) for t in options) and hint is not bool:
+        return f" [{RANGES.get(name, ANY_NUMBER).describe()}]"
+    return ""
