@@ -6,6 +6,7 @@
         [--skip-translation] [--only-translation [--translation-seeds 0 1 2]]
         [--skip-pu] [--only-pu [--pu-seeds 0 1 2] [--pu-steps 2000]]
         [--skip-conditional] [--only-conditional]
+        [--skip-prepared] [--only-prepared [--prepared-counts 10000 ...] [--prepared-sizes 64 128]]
         [--skip-enhancement] [--only-enhancement [--enhancement-seeds 0 1 2]]
 
 Runs ``benchmarks/speed.py`` (results in ``benchmarks/results/speed.json``),
@@ -19,14 +20,17 @@ defaults), ``benchmarks/presets.py`` (the two default jobs' presets) and
 ``--only-translation`` runs it alone), ``benchmarks/enhancement.py`` (dacal's divisions on
 photo-pairs; ``--only-enhancement`` runs it alone), ``benchmarks/pu_gan.py`` (PU-GAN's
 Fashion-MNIST table; ``--only-pu`` runs it alone) and ``benchmarks/conditional.py`` (the
-conditional DCGAN's per-class agreement; ``--only-conditional``), then
+conditional DCGAN's per-class agreement; ``--only-conditional``) and
+``benchmarks/prepared_data.py`` (prepared copies of generated CelebA-like folders: preparation,
+start-up, memory, loader speed; ``--only-prepared``; results in
+``benchmarks/results/prepared.json``), then
 replaces what lies between the markers ``<!-- speed -->``, ``<!-- metrics -->``,
 ``<!-- quality:full -->`` (or ``quality:quick``; ``quality:full-<N>steps`` with ``--steps N``),
 ``<!-- quality:paper -->`` (``quality:paper-<N>steps``; runs under another ``--out`` folder F:
 ``quality:F/...``),
 ``<!-- ablations -->``, ``<!-- options -->``, ``<!-- presets -->``, ``<!-- progressive -->``,
-``<!-- translation -->``, ``<!-- enhancement -->``, ``<!-- pu-gan -->`` and
-``<!-- conditional -->`` of
+``<!-- translation -->``, ``<!-- enhancement -->``, ``<!-- pu-gan -->``,
+``<!-- conditional -->`` and ``<!-- prepared -->`` of
 BENCHMARKS.md and the next ``<!-- end -->`` with the new tables. The prose around the markers
 (what the numbers mean, the verdict) is written by people and kept; it names the date of the run
 it discusses. ``--skip-speed`` re-renders the last ``speed.json``.
@@ -51,6 +55,7 @@ import conditional  # noqa: E402
 import enhancement  # noqa: E402
 import metric_sanity  # noqa: E402
 import options  # noqa: E402
+import prepared_data  # noqa: E402
 import presets  # noqa: E402
 import progressive  # noqa: E402
 import pu_gan  # noqa: E402
@@ -125,6 +130,19 @@ def main() -> None:
     parser.add_argument(
         "--only-conditional", action="store_true", help="run only the conditional DCGAN section"
     )
+    parser.add_argument("--skip-prepared", action="store_true")
+    parser.add_argument(
+        "--only-prepared", action="store_true", help="run only the prepared-copies section"
+    )
+    parser.add_argument(
+        "--prepared-counts", type=int, nargs="+", default=list(prepared_data.COUNTS),
+        help="image counts of the generated folders (default 10000 30000 50000 200000)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--prepared-sizes", type=int, nargs="+", default=list(prepared_data.SIZES),
+        help="image sizes to prepare at (default 64 128)",
+    )  # fmt: skip
+    parser.add_argument("--prepared-work", help="folder for the generated images (kept)")
     args = parser.parse_args()
     today = datetime.date.today().isoformat()
     text = BENCHMARKS.read_text()
@@ -135,6 +153,7 @@ def main() -> None:
         "enhancement": args.only_enhancement,
         "pu": args.only_pu,
         "conditional": args.only_conditional,
+        "prepared": args.only_prepared,
     }
     if any(only.values()):
         args.skip_speed = args.skip_quality = args.skip_metrics = args.skip_ablations = True
@@ -144,6 +163,7 @@ def main() -> None:
         args.skip_enhancement = args.skip_enhancement or not only["enhancement"]
         args.skip_pu = args.skip_pu or not only["pu"]
         args.skip_conditional = args.skip_conditional or not only["conditional"]
+        args.skip_prepared = args.skip_prepared or not only["prepared"]
 
     speed_json = HERE / "results" / "speed.json"
     if not args.skip_speed:
@@ -247,6 +267,15 @@ def main() -> None:
         report = conditional.run_conditional(Path(args.out))
         report = link_pictures(report, Path(args.out) / "conditional")
         text = record(sections, text, "conditional", f"Run of {today}. {report}")
+    if not (args.quick or args.skip_prepared):
+        counts, sizes = args.prepared_counts, args.prepared_sizes
+        results = prepared_data.run_prepared(counts, sizes, args.prepared_work, args.device)
+        (HERE / "results" / "prepared.json").write_text(json.dumps(results, indent=1))
+        command = "python benchmarks/run.py --only-prepared " + " ".join(
+            ["--prepared-counts", *map(str, counts), "--prepared-sizes", *map(str, sizes)]
+        )
+        report = prepared_data.render(results)
+        text = record(sections, text, "prepared", f"Run of {today} (`{command}`).\n\n{report}")
     # Sections are put into the file as it is now, not as it was read at the start: hand edits
     # made to BENCHMARKS.md while the benchmarks ran (often hours) are kept.
     current = BENCHMARKS.read_text()

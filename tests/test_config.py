@@ -246,3 +246,30 @@ def test_swgen_config_never_labels_a_preset_value_with_the_defaults_source(capsy
     assert lines["model.slope_form"].endswith("{derivative | official}")
     assert "{paper | began | shared" in lines["model.architecture"]
     assert lines["model.betas"].startswith("model.betas: [0.0, 0.9]  # Adam, official code")
+
+
+@pytest.mark.parametrize(
+    ("size", "preset"), [(16, 32), (32, 32), (48, 32), (64, 64), (100, 64), (128, 128), (256, 128)]
+)
+def test_a_folder_of_ones_own_images_gets_the_preset_of_its_size(tmp_path, size, preset):
+    from importlib import resources
+
+    import yaml
+
+    expected = yaml.safe_load(
+        (resources.files("swgen") / "configs" / "swgan" / f"folder-{preset}.yaml").read_text()
+    )
+    origins: dict = {}
+    for data in ([f"data.name={tmp_path}"], ["data.name=folder", f"data.path={tmp_path}"]):
+        config = resolve(overrides=[*data, f"data.image_size={size}"], origins_out=origins)
+        assert config.model.width == expected["model"]["width"]
+        assert config.train.steps == expected["train"]["steps"]
+        assert origins[("model", "width")] == f"preset swgan/folder-{preset}.yaml"
+
+
+def test_folder_presets_are_swgans_only_and_leave_named_datasets_alone(tmp_path):
+    assert resolve(overrides=["data.name=digits", "data.image_size=64"]).model.width == 16
+    dcgan = resolve(overrides=[f"data.name={tmp_path}"], flags={"model.name": "dcgan"})
+    assert dcgan.model.width is None and dcgan.train.steps == 3000  # its own defaults
+    missing = resolve(overrides=[f"data.name={tmp_path / 'nope'}"])  # refused later, at build
+    assert missing.model.n_critic == 4

@@ -67,6 +67,21 @@ def biases_batch_norm_removes(model) -> set[str]:
     return names
 
 
+def assert_same_losses(one: Path, two: Path, steps: int) -> None:
+    """The run folders ``one`` and ``two`` logged the same losses at each of their ``steps``."""
+
+    def losses(folder: Path) -> list[dict]:
+        lines = (folder / "metrics.jsonl").read_text().splitlines()
+        return [{k: v for k, v in json.loads(x).items() if k.startswith("loss_")} for x in lines]
+
+    first, second = losses(one), losses(two)
+    assert len(first) == len(second) == steps
+    for a, b in zip(first, second, strict=True):
+        assert a.keys() == b.keys()
+        for key in a:
+            assert a[key] == pytest.approx(b[key], rel=LOSS_RTOL, abs=LOSS_ATOL), key
+
+
 @pytest.mark.parametrize(
     ("model", "extra"),
     [
@@ -103,16 +118,7 @@ def test_two_processes_train_the_one_process_run(tmp_path, model, extra):
     config = resolve(overrides=[f"model.name={model}", *OVERRIDES, *extra])
     Trainer(config, RunFolder(tmp_path / "one")).fit()
 
-    def losses(folder):
-        lines = (tmp_path / folder / "metrics.jsonl").read_text().splitlines()
-        return [{k: v for k, v in json.loads(x).items() if k.startswith("loss_")} for x in lines]
-
-    one, two = losses("one"), losses("two")
-    assert len(one) == len(two) == 4
-    for a, b in zip(one, two, strict=True):
-        assert a.keys() == b.keys()
-        for key in a:
-            assert a[key] == pytest.approx(b[key], rel=LOSS_RTOL, abs=LOSS_ATOL), key
+    assert_same_losses(tmp_path / "one", tmp_path / "two", steps=4)
     states = [
         torch.load(tmp_path / f / "checkpoints" / "last.pt", weights_only=True)
         for f in ("one", "two")

@@ -1,4 +1,4 @@
-"""The ``swgen`` command: train, sample, translate, enhance, explore, eval, config, list.
+"""The ``swgen`` command: train, sample, translate, enhance, explore, eval, prepare, config, list.
 
 Every user error ends as one line on stderr, ``swgen: <what is wrong>; <what to do>``, and exit
 code 2, without a traceback; nothing already written is lost.
@@ -326,6 +326,66 @@ def _eval(args: argparse.Namespace) -> None:
     print(f"swgen: wrote {written} ({result['n']} samples, step {result['step']})")
 
 
+def _prepare(args: argparse.Namespace) -> None:
+    """``swgen prepare DIR --size S``: the prepared copy a run on DIR at that size reads;
+    ``swgen prepare --clear``: remove every prepared copy."""
+    import time
+
+    from swgen.data import DataConfig, build_dataset, cache_root, with_absolute_paths
+    from swgen.data.prepared import clear_copies, human_bytes, recording
+
+    cache = cache_root(args.cache_dir)
+    if args.clear:
+        if args.folder is not None:
+            raise UserError("give either a folder to prepare or --clear, not both")
+        removed, freed = clear_copies(cache)
+        copies = "copy" if removed == 1 else "copies"
+        print(f"swgen: removed {removed} prepared {copies} ({human_bytes(freed)}) from {cache}")
+        return
+    if args.folder is None:
+        raise UserError("give a folder to prepare (swgen prepare DIR --size S), or --clear")
+    if args.size is None:
+        raise UserError("give the image size of the runs with --size S (their data.image_size)")
+    folder = Path(args.folder).expanduser()
+    if not folder.is_dir():
+        what = "a file, not a folder" if folder.exists() else "not an existing folder"
+        raise UserError(f"'{args.folder}' is {what}; give a folder of your images")
+    for flag in ("size", "limit", "load_size", "frames", "frame_stride"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            name = "--" + flag.replace("_", "-")
+            raise UserError(f"{name} must be a positive integer, got {value}")
+    config = with_absolute_paths(
+        DataConfig(
+            name="video-folder" if args.video else str(folder),
+            path=str(folder) if args.video else None,
+            image_size=args.size,
+            channels=args.channels,
+            limit=args.limit,
+            frames=args.frames,
+            frame_stride=args.frame_stride,
+            load_size=args.load_size,
+            cache_dir=args.cache_dir,
+        )
+    )
+    started = time.perf_counter()
+    with recording() as copies:
+        try:
+            source = build_dataset(config)
+        except UserError as error:
+            from swgen.data.video_folder import video_entries
+
+            if args.video or not any(e.is_file() for e in video_entries(folder)):
+                raise
+            raise UserError(f"{error}; for a folder of videos add --video") from None
+    seconds = time.perf_counter() - started
+    built = sum(copy.built for copy in copies)
+    done = f"prepared in {seconds:.1f} s" if built else "already prepared"
+    print(f"swgen: {source.describe()}; {done}:")
+    for copy in copies:
+        print(f"  {copy.path} ({human_bytes(copy.nbytes)})")
+
+
 def _config(args: argparse.Namespace) -> None:
     from swgen.config import describe, resolve
     from swgen.data import check_data_name
@@ -512,6 +572,55 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("model", nargs="?", help="model name (default: swgan)")
     config.add_argument("--data", help="dataset whose preset fills the defaults (default: digits)")
     config.set_defaults(handler=_config)
+
+    prepare = commands.add_parser(
+        "prepare",
+        help="decode a folder once, on every core, into the prepared copy its runs read",
+        epilog="Runs prepare their folder themselves on first use; this does it ahead of time. "
+        "Copies live in data.cache_dir, else $SWGEN_CACHE/prepared (~/.cache/swgen/prepared).",
+    )
+    prepare.add_argument(
+        "folder", nargs="?", metavar="DIR", help="a folder of your images (any layout of --data)"
+    )
+    prepare.add_argument(
+        "--size", type=int, metavar="S", help="image size of the runs (data.image_size)"
+    )
+    prepare.add_argument(
+        "--channels", type=int, choices=[1, 3], help="1 for grey, 3 for colour (default 3)"
+    )
+    prepare.add_argument(
+        "--limit", type=int, metavar="N", help="only the first N images (data.limit)"
+    )
+    prepare.add_argument(
+        "--load-size",
+        type=int,
+        metavar="L",
+        help="two domains: the size images are loaded at (data.load_size)",
+    )
+    prepare.add_argument(
+        "--video", action="store_true",
+        help="DIR holds videos (GIFs, movies, frame folders): prepare it as video-folder",
+    )  # fmt: skip
+    prepare.add_argument(
+        "--frames",
+        type=int,
+        default=16,
+        metavar="T",
+        help="video: frames per clip (data.frames, default 16)",
+    )
+    prepare.add_argument(
+        "--frame-stride", type=int, default=1, metavar="K",
+        help="video: keep every K-th frame (data.frame_stride, default 1)",
+    )  # fmt: skip
+    prepare.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where prepared copies live (data.cache_dir; default $SWGEN_CACHE/prepared)",
+    )
+    prepare.add_argument(
+        "--clear", action="store_true", help="remove every prepared copy of the cache folder"
+    )
+    prepare.set_defaults(handler=_prepare)
 
     listing = commands.add_parser("list", help="list models and datasets")
     listing.set_defaults(handler=_list)

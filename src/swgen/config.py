@@ -245,6 +245,25 @@ def _preset_layers(dataset: str, model: str = DEFAULT_MODEL) -> list[tuple[dict[
     return layers
 
 
+# Image sizes with a preset for a folder of the user's own images, ``configs/<model>/folder-<S>``.
+FOLDER_PRESET_SIZES = (32, 64, 128)
+
+
+def folder_preset_name(dataset: str, image_size: Any) -> str:
+    """``folder-<S>`` for a folder of one's own images (``--data DIR``, or ``--data folder``),
+    S the largest of :data:`FOLDER_PRESET_SIZES` not above ``image_size`` (32 below 32): the
+    presets size the networks and the schedule to the image size. Other names pass through."""
+    from swgen.registry import DATASETS
+
+    is_folder = dataset.lower() == "folder" or (
+        dataset not in DATASETS and Path(dataset).expanduser().is_dir()
+    )
+    if not is_folder or isinstance(image_size, bool) or not isinstance(image_size, int):
+        return dataset  # a wrong size type fails later, with its own message
+    fitting = [size for size in FOLDER_PRESET_SIZES if size <= image_size]
+    return f"folder-{max(fitting, default=FOLDER_PRESET_SIZES[0])}"
+
+
 def _preset(dataset: str, model: str = DEFAULT_MODEL) -> dict[str, Any]:
     """The preset's layers (:func:`_preset_layers`) merged into one."""
     preset: dict[str, dict[str, Any]] = {}
@@ -306,13 +325,16 @@ def resolve(
     else:
         # The dataset decides which preset applies, so look ahead for its final name.
         dataset, model = DataConfig.name, DEFAULT_MODEL
+        image_size: Any = DataConfig.image_size
         for layer, _ in layers:
             section = layer.get("data")
             if isinstance(section, dict):  # other shapes fail with their message in _merge
                 dataset = section.get("name", dataset)
+                image_size = section.get("image_size", image_size)
             section = layer.get("model")
             if isinstance(section, dict):
                 model = section.get("name", model)
+        dataset = folder_preset_name(str(dataset), image_size)
         for preset, origin in _preset_for(str(dataset), str(model)):
             _merge(merged, preset, origin, origins)
     for layer, origin in layers:

@@ -7,7 +7,8 @@ bundled digits) and ``video-folder`` (GIF/MP4/AVI files or frame folders), and t
 (folders with ``trainA``/``trainB`` or ``train/A``/``train/B``) and ``digits-recolour`` (bundled,
 with the true translation of every held-out image); for enhancement ``paired-folders`` (``input/``
 and ``target/``) and ``photo-pairs`` (bundled photos through a known camera model). Nothing is
-ever downloaded. A new dataset is one file with a factory
+ever downloaded. The user's folders are read through prepared copies, decoded once on every
+core into memory-mapped files (``swgen.data.prepared``). A new dataset is one file with a factory
 ``@DATASETS.register("name", summary="...") def f(config: DataConfig) -> DataSource``, imported
 below.
 """
@@ -34,6 +35,7 @@ from swgen.data.folder import FolderImages, load_folder
 from swgen.data.idx import read_idx, write_idx
 from swgen.data.memory import InMemoryImages
 from swgen.data.paired import PairedImages, paired_folders
+from swgen.data.prepared import cache_root, clear_copies, content_of, scan_files
 from swgen.data.toy import GaussianMixture, SwissRoll
 from swgen.data.two_domain import TwoDomainImages, domain_folders
 from swgen.errors import UserError
@@ -51,7 +53,10 @@ __all__ = [
     "TwoDomainImages",
     "DataFolderMissing",
     "build_dataset",
+    "cache_root",
     "check_data_name",
+    "clear_copies",
+    "data_content",
     "folder_fingerprint",
     "load_folder",
     "read_idx",
@@ -114,8 +119,9 @@ def with_absolute_paths(config: DataConfig) -> DataConfig:
     changes = {}
     if config.name not in DATASETS and Path(config.name).expanduser().is_dir():
         changes["name"] = os.path.abspath(Path(config.name).expanduser())
-    if config.path is not None:
-        changes["path"] = os.path.abspath(Path(config.path).expanduser())
+    for key in ("path", "cache_dir"):
+        if getattr(config, key) is not None:
+            changes[key] = os.path.abspath(Path(getattr(config, key)).expanduser())
     return dataclasses.replace(config, **changes) if changes else config
 
 
@@ -127,17 +133,24 @@ def user_folder(config: DataConfig) -> Path | None:
     return Path(config.path).expanduser() if config.path is not None else None
 
 
+def data_content(config: DataConfig) -> dict[str, object] | None:
+    """What the user's data folder holds (a file count and a digest of relative paths, sizes
+    and modification times, ``swgen.data.prepared.content_of``), to key what is computed from
+    it; ``None`` for bundled and generated data."""
+    root = user_folder(config)
+    if root is None or not root.is_dir():
+        return None
+    return content_of(root, scan_files(root))
+
+
 def folder_fingerprint(root: Path) -> tuple[int, str]:
     """The number of files under ``root`` and a digest of their relative paths and sizes: what a
     run records of its data folder, so a later run can tell whether the folder changed. It does
     not hash contents (a 200,000-image folder is listed in seconds) and ignores modification
-    times, so a folder copied elsewhere keeps its fingerprint."""
-    entries = []
-    for path in root.rglob("*"):
-        try:
-            if path.is_file():
-                entries.append(f"{path.relative_to(root).as_posix()}\0{path.stat().st_size}")
-        except OSError:
-            continue
+    times, so a folder copied elsewhere keeps its fingerprint (a prepared copy, which must match
+    its files exactly, is keyed by their times too: ``swgen.data.prepared.content_of``)."""
+    entries = [
+        f"{entry.path.relative_to(root).as_posix()}\0{entry.size}" for entry in scan_files(root)
+    ]
     digest = hashlib.sha256("\n".join(sorted(entries)).encode("utf-8", "surrogateescape"))
     return len(entries), digest.hexdigest()[:16]

@@ -8,6 +8,7 @@ same global batch (data sharded, nothing drawn twice).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,6 +29,7 @@ class DataConfig:
     frame_stride: int = 1  # video folders: keep every ``frame_stride``-th frame of a video
     load_size: int | None = None  # two domains: train on random crops of images loaded this big
     flip: bool | None = None  # two domains: random mirror flips (None: on for folders, as CycleGAN)
+    cache_dir: str | None = None  # prepared copies of folders (None: ~/.cache/swgen/prepared)
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,11 @@ class DataSource(ABC):
     def sample_batch(self, n: int, seed: int = 0) -> Batch:
         """The same ``n`` samples as :meth:`sample` with their labels and second samples."""
         return Batch(self.sample(n, seed))
+
+    def sample_chunks(self, n: int, seed: int = 0, chunk: int = 2000) -> Iterator[Tensor]:
+        """The samples of :meth:`sample` ``(n, seed)``, ``chunk`` rows at a time (a finite
+        dataset reads only those rows: a metric's real set streams)."""
+        yield from self.sample(n, seed).split(chunk)
 
     def to_data_space(self, x: Tensor) -> Tensor:
         """Model-space samples to what users save: images and video in [0, 1], points unchanged."""

@@ -7,6 +7,10 @@ counted in one warning, which names the images Pillow refuses as too large (its 
 decompression bombs). Giving a folder as the dataset name (``data.name=path/to/images``) is the
 same as ``data.name=folder data.path=path/to/images``.
 
+The decoded images are kept in a prepared copy (``swgen.data.prepared``): the first run on a
+folder decodes them on every core into a memory-mapped file at its image settings, and later
+runs open it at once and read a batch at a time.
+
 Class labels come from the subfolder names, as torchvision's ``ImageFolder``: when every image
 lies under one of at least two subfolders of the folder (``cats/...``, ``dogs/...``, at any
 depth below them), the subfolders, in sorted order, are the classes ``0, 1, ...`` and their names
@@ -15,8 +19,11 @@ the class names; images at the top level, or a single subfolder, give unlabelled
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,6 +31,14 @@ from PIL import Image, ImageOps
 
 from swgen.data.base import DataConfig
 from swgen.data.memory import InMemoryImages, check_image_size, image_channels, take_limit
+from swgen.data.prepared import (
+    CopyWriter,
+    Prepared,
+    cache_root,
+    decode_in_order,
+    prepared_copy,
+    scan_files,
+)
 from swgen.errors import UserError
 from swgen.registry import DATASETS
 
@@ -31,7 +46,8 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp"})
 
 
 class FolderImages(InMemoryImages):
-    """The images of one folder; ``skipped`` counts the files that could not be decoded."""
+    """The images of one folder; ``skipped`` counts the files that could not be decoded;
+    ``prepared`` is the copy they are read from (None when given in memory)."""
 
     def __init__(
         self,
@@ -40,10 +56,13 @@ class FolderImages(InMemoryImages):
         skipped: int = 0,
         labels: torch.Tensor | None = None,
         class_names: tuple[str, ...] | None = None,
+        prepared: Prepared | None = None,
     ) -> None:
-        super().__init__("folder", images, labels, class_names)
+        verify = prepared.rows("images").verify if prepared is not None else None
+        super().__init__("folder", images, labels, class_names, verify=verify)
         self.folder = folder
         self.skipped = skipped
+        self.prepared = prepared
 
     def describe(self) -> str:
         return f"{super().describe()} from '{self.folder}'"
@@ -51,11 +70,7 @@ class FolderImages(InMemoryImages):
 
 def image_files(folder: Path) -> list[Path]:
     """Image files under ``folder`` (any depth), by suffix, case-insensitive, in sorted order."""
-    return sorted(
-        path
-        for path in folder.rglob("*")
-        if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
-    )
+    return [entry.path for entry in scan_files(folder, IMAGE_SUFFIXES)]
 
 
 def to_8_bit(image: Image.Image) -> Image.Image:
@@ -155,6 +170,22 @@ def too_large_note(errors: list[ImageTooLarge]) -> str:
     )
 
 
+def skipped_notes(unreadable: int, too_large: list[ImageTooLarge], what: str) -> list[str]:
+    """The clauses of the one warning on skipped files: unreadable ones counted, too large ones
+    named."""
+    notes = [f"skipped {unreadable} unreadable {what}"] if unreadable else []
+    return notes + ([too_large_note(too_large)] if too_large else [])
+
+
+def nothing_readable(
+    subject: str, checked: str, unreadable: int, too_large: list[ImageTooLarge], advice: str
+) -> UserError:
+    """The one-line error of a folder with nothing readable (``subject``: what has none)."""
+    large = f", {len(too_large)} too large" if too_large else ""
+    advice = too_large_note(too_large) if too_large else advice
+    return UserError(f"{subject} (checked {checked}, {unreadable} unreadable{large}); {advice}")
+
+
 # What PIL raises for a file it cannot decode as an image (ImageTooLarge included).
 UNREADABLE = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
 
@@ -178,48 +209,86 @@ def subfolder_classes(folder: Path, paths: list[Path]) -> tuple[str, ...] | None
     return tuple(sorted(tops))
 
 
+# Bumped whenever decoding changes what a prepared copy holds, so older copies are not used.
+DECODER = "folder-1"
+
+
+def decode_square(path: str, size: int, mode: str) -> tuple[str, Any, list[str]]:
+    """One file for a prepared copy, in a worker process: ``("ok", (C, size, size) uint8)``,
+    ``("too_large", path)`` or ``("unreadable", None)``, and the warnings raised on the way."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            pixels = load_square_image(Path(path), size, mode)
+            result: tuple[str, Any] = ("ok", to_channels_first(pixels))
+        except ImageTooLarge:
+            result = ("too_large", path)
+        except UNREADABLE:
+            result = ("unreadable", None)
+    return (*result, [str(w.message) for w in caught])
+
+
+def to_channels_first(pixels: np.ndarray) -> np.ndarray:
+    """(H, W) or (H, W, C) uint8 to (C, H, W)."""
+    return pixels[None] if pixels.ndim == 2 else np.ascontiguousarray(pixels.transpose(2, 0, 1))
+
+
 def load_folder(folder: str | Path, config: DataConfig) -> FolderImages:
-    """All readable images under ``folder`` as one in-memory dataset (see the module docstring)."""
+    """All readable images under ``folder``, from its prepared copy (built on first use; see the
+    module docstring)."""
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise UserError(f"data folder '{folder}' does not exist or is not a folder")
     size = check_image_size(config)
     channels = image_channels(config, 3)
     mode = "L" if channels == 1 else "RGB"
-    paths = image_files(folder)
+    files = scan_files(folder, IMAGE_SUFFIXES)
+    paths = [entry.path for entry in files]
     wanted = take_limit(config, len(paths)) if paths else 0
     classes = subfolder_classes(folder, paths)
-    images: list[np.ndarray] = []
-    labels: list[int] = []
-    unreadable, too_large = 0, []
-    for path in paths:
-        if len(images) == wanted:
-            break
-        try:
-            images.append(load_square_image(path, size, mode))
-            if classes is not None:
-                labels.append(classes.index(path.relative_to(folder).parts[0]))
-        except ImageTooLarge as error:
-            too_large.append(error)
-        except UNREADABLE:
-            unreadable += 1
-    if not images:
-        advice = too_large_note(too_large) if too_large else "give a folder of PNG or JPEG files"
-        large = f", {len(too_large)} too large" if too_large else ""
-        raise UserError(
-            f"data folder '{folder}' has no readable images (checked {len(paths)} files, "
-            f"{unreadable} unreadable{large}); {advice}"
-        )
-    notes = [f"skipped {unreadable} unreadable image file(s)"] if unreadable else []
-    notes += [too_large_note(too_large)] if too_large else []
-    if notes:
-        warnings.warn(f"data folder '{folder}': {'; '.join(notes)}", stacklevel=2)
-    stacked = torch.from_numpy(np.stack(images))
-    pixels = stacked.unsqueeze(1) if channels == 1 else stacked.permute(0, 3, 1, 2)
+    settings = {"reader": "folder", "size": size, "mode": mode, "limit": config.limit,
+                "decoder": DECODER}  # fmt: skip
+
+    def build(writer: CopyWriter) -> dict[str, Any]:
+        decode = functools.partial(decode_square, size=size, mode=mode)
+        labels: list[int] = []
+        unreadable, too_large = 0, []
+        results = decode_in_order(decode, [str(p) for p in paths], f"preparing {folder.name}")
+        with contextlib.closing(results):
+            for path, (status, pixels, caught) in zip(paths, results, strict=False):
+                for message in caught:
+                    warnings.warn(message, stacklevel=4)
+                if status == "ok":
+                    writer.append("images", pixels)
+                    if classes is not None:
+                        labels.append(classes.index(path.relative_to(folder).parts[0]))
+                elif status == "too_large":
+                    too_large.append(ImageTooLarge(path))
+                else:
+                    unreadable += 1
+                if writer.rows("images") == wanted:
+                    break
+        if not writer.rows("images"):
+            raise nothing_readable(
+                f"data folder '{folder}' has no readable images", f"{len(paths)} files",
+                unreadable, too_large, "give a folder of PNG or JPEG files",
+            )  # fmt: skip
+        notes = skipped_notes(unreadable, too_large, "image file(s)")
+        return {"labels": labels, "skipped": unreadable + len(too_large), "notes": notes}
+
+    copy = prepared_copy(
+        folder, settings, files, build, cache_root(config.cache_dir),
+        needed_bytes=wanted * channels * size * size,
+    )  # fmt: skip
+    meta = copy.meta
+    if meta["notes"]:
+        warnings.warn(f"data folder '{folder}': {'; '.join(meta['notes'])}", stacklevel=2)
+    pixels = copy.rows("images").tensor
     if classes is None:
-        return FolderImages(folder, pixels, skipped=unreadable + len(too_large))
+        return FolderImages(folder, pixels, skipped=meta["skipped"], prepared=copy)
     # Classes whose images were all cut by data.limit or unreadable still keep their index.
-    return FolderImages(folder, pixels, unreadable + len(too_large), torch.tensor(labels), classes)
+    labels = torch.tensor(meta["labels"], dtype=torch.int64)
+    return FolderImages(folder, pixels, meta["skipped"], labels, classes, prepared=copy)
 
 
 @DATASETS.register(

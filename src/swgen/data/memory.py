@@ -1,16 +1,19 @@
-"""Finite image datasets held in memory, shuffled per epoch, sliced per rank.
+"""Finite image datasets, shuffled per epoch, sliced per rank.
 
 Every finite dataset (digits, MNIST, Fashion-MNIST, image folders) ends up here as one uint8
-tensor of shape (N, C, H, W). The sample order is an infinite sequence of epochs, epoch ``e``
-being the permutation drawn from ``step_generator(seed, e)``; batch ``step`` of global size ``B``
-holds positions ``[step * B, (step + 1) * B)`` of that sequence and rank ``r`` of ``w`` takes
-positions ``r::w`` of it. So a batch is a pure function of (seed, step), one epoch visits every
+tensor of shape (N, C, H, W): in memory for bundled data, memory-mapped from a prepared copy
+(``swgen.data.prepared``) for the user's folders, read a batch at a time. The sample order is an
+infinite sequence of epochs, epoch ``e`` being the permutation drawn from
+``step_generator(seed, e)``; batch ``step`` of global size ``B`` holds positions
+``[step * B, (step + 1) * B)`` of that sequence and rank ``r`` of ``w`` takes positions ``r::w``
+of it. So a batch is a pure function of (seed, step), one epoch visits every
 sample once, and the ranks of a multi-process run split each global batch without overlap.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
@@ -30,11 +33,14 @@ from swgen.errors import UserError
 
 class InMemoryImages(DataSource):
     """A finite image or video dataset: ``images`` is uint8 (N, C, H, W) or (N, C, T, H, W)
-    (video clips), served as float32 in [-1, 1].
+    (video clips), in memory or memory-mapped, served as float32 in [-1, 1].
 
     ``labels`` of shape (N,) are class indices served with every batch (``class_names`` names
     them; default "0", "1", ...); other label shapes (e.g. moving digits' per-clip records) are
-    kept on the dataset for metrics but not served."""
+    kept on the dataset for metrics but not served. ``verify(indices)`` is called with the rows
+    of ``images`` before they are read (a prepared copy's checksums); ``crop`` serves the
+    central ``crop`` x ``crop`` window of each image instead of the whole (held-out images of
+    two domains loaded larger), without copying the set."""
 
     _cached_epochs = 4  # a batch spans at most two epochs; keep a few for sample() too
 
@@ -45,6 +51,8 @@ class InMemoryImages(DataSource):
         labels: Tensor | None = None,
         class_names: tuple[str, ...] | None = None,
         stream: tuple[int, ...] = (),
+        verify: Callable[[Tensor], None] | None = None,
+        crop: int | None = None,
     ) -> None:
         if images.dtype != torch.uint8 or images.dim() not in (4, 5):
             raise ValueError(
@@ -58,8 +66,13 @@ class InMemoryImages(DataSource):
         # a translation dataset) then shuffle independently.
         self.stream = stream
         self.images = images.contiguous()
+        self.verify = verify
+        self.crop = crop if crop is not None and crop < images.shape[-1] else None
         self.labels = labels
         kind = "images" if images.dim() == 4 else "video"
+        shape = tuple(images.shape[1:])
+        if self.crop is not None:
+            shape = (*shape[:-2], self.crop, self.crop)
         self._serves_labels = labels is not None and labels.dim() == 1 and len(labels) > 0
         if self._serves_labels:
             assert labels is not None
@@ -67,9 +80,9 @@ class InMemoryImages(DataSource):
             names = class_names or tuple(str(k) for k in range(num_classes))
             if len(names) < num_classes:
                 raise ValueError(f"{len(names)} class names for {num_classes} classes")
-            self.info = DataInfo(kind, tuple(images.shape[1:]), len(names), tuple(names))
+            self.info = DataInfo(kind, shape, len(names), tuple(names))
         else:
-            self.info = DataInfo(kind, tuple(images.shape[1:]))
+            self.info = DataInfo(kind, shape)
         self._permutations: OrderedDict[tuple[int, ...], Tensor] = OrderedDict()
 
     def __len__(self) -> int:
@@ -89,6 +102,11 @@ class InMemoryImages(DataSource):
     def sample_batch(self, n: int, seed: int = 0) -> Batch:
         return self._gather_batch(torch.arange(n), seed, SAMPLE_STREAM)
 
+    def sample_chunks(self, n: int, seed: int = 0, chunk: int = 2000) -> Iterator[Tensor]:
+        for start in range(0, n, chunk):
+            positions = torch.arange(start, min(n, start + chunk))
+            yield self._gather_batch(positions, seed, SAMPLE_STREAM).x
+
     def describe(self) -> str:
         what = "images" if self.info.kind == "images" else "clips (C, T, H, W)"
         return f"{self.name}: {len(self)} {what} of shape {tuple(self.info.shape)}"
@@ -102,7 +120,14 @@ class InMemoryImages(DataSource):
             in_epoch = epochs == epoch
             permutation = self._permutation(seed, *self.stream, *stream, epoch)
             index[in_epoch] = permutation[offsets[in_epoch]]
-        x = self.images[index].float().div_(127.5).sub_(1.0)
+        if self.verify is not None:
+            self.verify(index)
+        # numpy's gather of whole rows is many times faster than torch's on uint8.
+        rows = self.images.numpy()[index.numpy()]
+        if self.crop is not None:
+            top = (rows.shape[-1] - self.crop) // 2
+            rows = rows[..., top : top + self.crop, top : top + self.crop]
+        x = torch.from_numpy(np.ascontiguousarray(rows)).float().div_(127.5).sub_(1.0)
         assert self.labels is not None or not self._serves_labels
         return Batch(x, self.labels[index] if self._serves_labels else None)  # type: ignore[index]
 

@@ -13,7 +13,8 @@ show centre crops of them (:meth:`PairedImages.held_out`).
 Folder layout (``--data FOLDER``): ``FOLDER/input`` and ``FOLDER/target`` holding the same
 relative file names (any depth), and optionally ``FOLDER/test/input`` and ``FOLDER/test/target``
 for held-out pairs (else the training pairs are the held-out ones). An input and its target must
-have the same size.
+have the same size. Each split is read from its prepared copy (``swgen.data.prepared``): the
+pairs decoded once, at their own sizes, on every core, then memory-mapped and read per crop.
 
 ``photo-pairs`` (bundled, no download): the targets are the two photos scikit-learn ships
 (``china.jpg``, ``flower.jpg``, 640 x 427) and, when scikit-image is installed, its colour
@@ -30,9 +31,13 @@ across them (:class:`PairedImages` with ``frames``), for recurrent (video) enhan
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, overload
 
 import numpy as np
 import torch
@@ -41,13 +46,22 @@ from torch import Tensor
 
 from swgen.data.base import SAMPLE_STREAM, Batch, DataConfig, DataInfo, DataSource, step_generator
 from swgen.data.folder import (
+    IMAGE_SUFFIXES,
     UNREADABLE,
     ImageTooLarge,
-    image_files,
+    nothing_readable,
     read_image,
-    too_large_note,
+    skipped_notes,
 )
 from swgen.data.memory import check_image_size, image_channels, take_limit
+from swgen.data.prepared import (
+    CopyWriter,
+    Prepared,
+    cache_root,
+    decode_in_order,
+    prepared_copy,
+    scan_files,
+)
 from swgen.errors import UserError
 from swgen.registry import DATASETS
 
@@ -114,10 +128,10 @@ class PairedImages(DataSource):
     def __init__(
         self,
         name: str,
-        train: list[tuple[Tensor, Tensor]],
+        train: Sequence[tuple[Tensor, Tensor]],
         size: int,
         flip: bool,
-        test: list[tuple[Tensor, Tensor]] | None = None,
+        test: Sequence[tuple[Tensor, Tensor]] | None = None,
         names: list[str] | None = None,
         frames: int = 1,
         pan: int = 0,
@@ -133,10 +147,10 @@ class PairedImages(DataSource):
         self.frames, self.pan = frames, pan
         channels = int(train[0][0].shape[0])
         travel = pan * (frames - 1)  # how far the window moves over a clip
-        for x, _ in [*self.pairs, *self.test]:
-            if x.shape[-2] < size or x.shape[-1] < size + travel:
+        for height, width in [*pair_sizes(self.pairs), *pair_sizes(self.test)]:
+            if height < size or width < size + travel:
                 raise UserError(
-                    f"dataset {name!r} holds a {x.shape[-1]} x {x.shape[-2]} pair, smaller than "
+                    f"dataset {name!r} holds a {width} x {height} pair, smaller than "
                     f"data.image_size={size} (plus {travel} px of panning); give a smaller image "
                     "size or larger images"
                 )
@@ -249,12 +263,70 @@ def paired_folders(root: Path) -> dict[str, tuple[Path, Path]] | None:
     return found or None
 
 
+DECODER = "paired-1"  # bumped whenever decoding changes what a prepared copy holds
+
+
+def decode_pair(paths: tuple[str, str], mode: str) -> tuple[str, Any]:
+    """One pair for a prepared copy, in a worker process: ``("ok", (x, y))`` as (C, H, W)
+    uint8, ``("too_large", path)``, ``("unreadable", None)`` or ``("sizes", (x, y) shapes)``."""
+    try:
+        x, y = (np.asarray(read_image(Path(path), mode), np.uint8) for path in paths)
+    except ImageTooLarge as error:
+        return ("too_large", str(error.path))
+    except UNREADABLE:
+        return ("unreadable", None)
+    x, y = (a[None] if a.ndim == 2 else np.ascontiguousarray(a.transpose(2, 0, 1)) for a in (x, y))
+    if x.shape != y.shape:
+        return ("sizes", (x.shape, y.shape))
+    return ("ok", (x, y))
+
+
+class PreparedPairs(Sequence[tuple[Tensor, Tensor]]):
+    """The pairs of a prepared copy: item ``i`` is (input, target), uint8 (C, H, W) tensors over
+    the memory-mapped file, checked against their CRC the first time they are read."""
+
+    def __init__(self, copy: Prepared) -> None:
+        self.copy = copy
+        self.inputs, self.targets = copy.rows("inputs"), copy.rows("targets")
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[Tensor, Tensor]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[Tensor, Tensor]]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        index %= len(self)
+        return self.inputs.row(index), self.targets.row(index)
+
+    def sizes(self) -> list[tuple[int, int]]:
+        """(height, width) of every pair, from the header (nothing read)."""
+        return [self.inputs.shape(i)[-2:] for i in range(len(self))]  # type: ignore[misc]
+
+
+def pair_sizes(pairs: Sequence[tuple[Tensor, Tensor]]) -> list[tuple[int, int]]:
+    """(height, width) of every pair; a prepared copy's from its header, without reading."""
+    if isinstance(pairs, PreparedPairs):
+        return pairs.sizes()
+    return [(int(x.shape[-2]), int(x.shape[-1])) for x, _ in pairs]
+
+
 def read_pairs(
-    inputs: Path, targets: Path, mode: str, limit: int | None = None
-) -> tuple[list[tuple[Tensor, Tensor]], list[str]]:
-    """The pairs of two folders matched by relative file name (see the module docstring)."""
-    in_names = {p.relative_to(inputs).as_posix(): p for p in image_files(inputs)}
-    target_names = {p.relative_to(targets).as_posix(): p for p in image_files(targets)}
+    inputs: Path, targets: Path, mode: str, limit: int | None = None, cache: Path | None = None
+) -> tuple[PreparedPairs, list[str]]:
+    """The pairs of two folders matched by relative file name (see the module docstring), from
+    their prepared copy in ``cache`` (built on first use)."""
+    input_files = scan_files(inputs, IMAGE_SUFFIXES)
+    target_files = scan_files(targets, IMAGE_SUFFIXES)
+    in_names = {e.path.relative_to(inputs).as_posix(): e.path for e in input_files}
+    target_names = {e.path.relative_to(targets).as_posix(): e.path for e in target_files}
     if not in_names and not target_names:
         raise UserError(
             f"paired folders '{inputs}' and '{targets}' hold no PNG, JPEG, BMP or WebP files; "
@@ -269,36 +341,43 @@ def read_pairs(
             f"'{example}' is only in {side}/); give every input its target under the same name"
         )
     names = sorted(in_names)[:limit]
-    pairs, kept, unreadable, too_large = [], [], 0, []
-    for name in names:
-        try:
-            x = to_tensor(np.asarray(read_image(in_names[name], mode), np.uint8))
-            y = to_tensor(np.asarray(read_image(target_names[name], mode), np.uint8))
-        except ImageTooLarge as error:
-            too_large.append(error)
-            continue
-        except UNREADABLE:
-            unreadable += 1
-            continue
-        if x.shape != y.shape:
-            raise UserError(
-                f"input '{name}' is {x.shape[-1]} x {x.shape[-2]} but its target is "
-                f"{y.shape[-1]} x {y.shape[-2]}; give each input and its target the same size"
-            )
-        pairs.append((x, y))
-        kept.append(name)
-    if not pairs:
-        advice = too_large_note(too_large) if too_large else "give PNG or JPEG files"
-        large = f", {len(too_large)} too large" if too_large else ""
-        raise UserError(
-            f"paired folders '{inputs}' and '{targets}' have no readable pairs (checked "
-            f"{len(names)}, {unreadable} unreadable{large}); {advice}"
-        )
-    notes = [f"skipped {unreadable} unreadable pair(s)"] if unreadable else []
-    notes += [too_large_note(too_large)] if too_large else []
-    if notes:
-        warnings.warn(f"'{inputs}': {'; '.join(notes)}", stacklevel=2)
-    return pairs, kept
+
+    def build(writer: CopyWriter) -> dict[str, Any]:
+        kept, unreadable, too_large = [], 0, []
+        items = [(str(in_names[name]), str(target_names[name])) for name in names]
+        decode = functools.partial(decode_pair, mode=mode)
+        results = decode_in_order(decode, items, f"preparing {inputs.parent.name}")
+        with contextlib.closing(results):
+            for name, (status, payload) in zip(names, results, strict=True):
+                if status == "too_large":
+                    too_large.append(ImageTooLarge(Path(payload)))
+                elif status == "unreadable":
+                    unreadable += 1
+                elif status == "sizes":
+                    (_, h0, w0), (_, h1, w1) = payload
+                    raise UserError(
+                        f"input '{name}' is {w0} x {h0} but its target is {w1} x {h1}; give "
+                        "each input and its target the same size"
+                    )
+                else:
+                    writer.append("inputs", payload[0])
+                    writer.append("targets", payload[1])
+                    kept.append(name)
+        if not kept:
+            raise nothing_readable(
+                f"paired folders '{inputs}' and '{targets}' have no readable pairs",
+                str(len(names)), unreadable, too_large, "give PNG or JPEG files",
+            )  # fmt: skip
+        return {"names": kept, "notes": skipped_notes(unreadable, too_large, "pair(s)")}
+
+    root = inputs.parent
+    settings = {"reader": "pairs", "mode": mode, "limit": limit, "decoder": DECODER,
+                "folders": [inputs.name, targets.name]}  # fmt: skip
+    cache = cache_root() if cache is None else cache
+    copy = prepared_copy(root, settings, [*input_files, *target_files], build, cache)
+    if copy.meta["notes"]:
+        warnings.warn(f"'{inputs}': {'; '.join(copy.meta['notes'])}", stacklevel=2)
+    return PreparedPairs(copy), list(copy.meta["names"])
 
 
 def load_paired(root: str | Path, config: DataConfig) -> PairedImages:
@@ -313,10 +392,11 @@ def load_paired(root: str | Path, config: DataConfig) -> PairedImages:
         )
     size = check_image_size(config)
     mode = "L" if image_channels(config, 3) == 1 else "RGB"
-    train, names = read_pairs(*found["train"], mode, config.limit)
+    cache = cache_root(config.cache_dir)
+    train, names = read_pairs(*found["train"], mode, config.limit, cache)
     test = None
     if "test" in found:
-        test, names = read_pairs(*found["test"], mode)
+        test, names = read_pairs(*found["test"], mode, cache=cache)
     flip = True if config.flip is None else bool(config.flip)
     return PairedImages("paired-folders", train, size, flip, test, names)
 

@@ -13,12 +13,12 @@ Folder layouts, found from the folder alone (``--data FOLDER``):
 * ``FOLDER/train/A``, ``FOLDER/train/B`` and optionally ``test/A``, ``test/B`` (the lecture's).
 
 Images are read as for image folders (``swgen.data.folder``: any depth, unreadable files skipped
-with one warning per domain). With ``data.load_size`` they are loaded at that size and each
-training image is a random ``image_size`` crop (CycleGAN: load 286, crop 256); with
-``data.flip`` it is mirrored with probability 1/2 (CycleGAN's default; on for folders). Crops and
-flips are drawn from ``step_generator(seed, AUGMENT_STREAM, domain, step)`` for the global batch,
-so they too are a pure function of (seed, step). Held-out images (``test*`` when present, else
-the training images) are centre crops, never flipped.
+with one warning per domain, each domain folder from its own prepared copy). With ``data.load_size``
+they are loaded at that size and each training image is a random ``image_size`` crop (CycleGAN: load
+286, crop 256); with ``data.flip`` it is mirrored with probability 1/2 (CycleGAN's default; on for
+folders). Crops and flips are drawn from ``step_generator(seed, AUGMENT_STREAM, domain, step)`` for
+the global batch, so they too are a pure function of (seed, step). Held-out images (``test*`` when
+present, else the training images) are centre crops, never flipped.
 
 ``digits-recolour`` (bundled, no download): A is the scikit-learn digits in grey, B the same
 kind of digits with a thicker dark-blue stroke on a striped light-orange background. B is a fixed
@@ -102,24 +102,27 @@ class TwoDomainImages(DataSource):
     """Unpaired images of domains A and B (see the module docstring).
 
     ``train_a``/``train_b`` hold uint8 images at the load size (>= ``size``); ``test_a``/``test_b``
-    the held-out ones (default: the training images). With ``paired_test`` row i of ``test_a``
-    and row i of ``test_b`` show the same thing in the two domains (the truth of a translation).
+    the held-out ones (default: the training images). Each is a tensor or an
+    :class:`InMemoryImages` (a folder's, memory-mapped from its prepared copy, whose rows are
+    checked as they are read). With ``paired_test`` row i of ``test_a`` and row i of ``test_b``
+    show the same thing in the two domains (the truth of a translation).
     ``classifier``/``classifier_view`` name a shipped classifier and how it reads each domain.
     """
 
     def __init__(
         self,
         name: str,
-        train_a: Tensor,
-        train_b: Tensor,
+        train_a: Tensor | InMemoryImages,
+        train_b: Tensor | InMemoryImages,
         size: int,
         flip: bool,
-        test_a: Tensor | None = None,
-        test_b: Tensor | None = None,
+        test_a: Tensor | InMemoryImages | None = None,
+        test_b: Tensor | InMemoryImages | None = None,
         paired_test: bool = False,
         classifier: str | None = None,
         classifier_view: Callable[[Tensor, str], Tensor] | None = None,
     ) -> None:
+        (train_a, check_a), (train_b, check_b) = rows_of(train_a), rows_of(train_b)
         if train_a.shape[1:2] != train_b.shape[1:2]:
             raise UserError(f"the two domains of {name!r} have different channel counts")
         self.name = name
@@ -131,17 +134,16 @@ class TwoDomainImages(DataSource):
         self.classifier = classifier
         self.classifier_view = classifier_view
         self.domains = {
-            "A": InMemoryImages(f"{name} A", train_a, stream=DOMAIN_STREAMS["A"]),
-            "B": InMemoryImages(f"{name} B", train_b, stream=DOMAIN_STREAMS["B"]),
+            "A": InMemoryImages(f"{name} A", train_a, stream=DOMAIN_STREAMS["A"], verify=check_a),
+            "B": InMemoryImages(f"{name} B", train_b, stream=DOMAIN_STREAMS["B"], verify=check_b),
         }
         self.held_out_domains = {}
-        for domain, images in (("A", test_a), ("B", test_b)):
-            if images is None:
-                images = self.domains[domain].images
+        for domain, given in (("A", test_a), ("B", test_b)):
+            images, check = rows_of(self.domains[domain] if given is None else given)
             # Paired held-out images share one shuffle, so row i of A and of B stay a pair.
             stream = DOMAIN_STREAMS["A" if paired_test else domain]
             self.held_out_domains[domain] = InMemoryImages(
-                f"{name} {domain}", centre_crop(images, size), stream=stream
+                f"{name} {domain}", images, stream=stream, verify=check, crop=size
             )
         shape = (int(train_a.shape[1]), size, size)
         self.info = DataInfo("images", shape, pairing="unpaired", y_shape=shape)
@@ -198,10 +200,13 @@ class TwoDomainImages(DataSource):
         return f"{self.name}: {a} images in A, {b} in B, of shape {tuple(self.info.shape)}"
 
 
-def centre_crop(images: Tensor, size: int) -> Tensor:
-    """The central ``size`` x ``size`` window of (N, C, L, L) images."""
-    top = (images.shape[-1] - size) // 2
-    return images[..., top : top + size, top : top + size].contiguous()
+def rows_of(
+    images: Tensor | InMemoryImages,
+) -> tuple[Tensor, Callable[[Tensor], None] | None]:
+    """The uint8 images of a tensor or dataset, and the check of its rows (if any)."""
+    if isinstance(images, InMemoryImages):
+        return images.images, images.verify
+    return images, None
 
 
 def load_size(config: DataConfig) -> int:
@@ -227,10 +232,10 @@ def load_domains(root: str | Path, config: DataConfig) -> TwoDomainImages:
             "put the images of each domain in one of those layouts"
         )
     loading = dataclasses.replace(config, image_size=load_size(config))
-    train = [load_folder(folder, loading).images for folder in found["train"]]
-    test = [None, None]
+    train = [load_folder(folder, loading) for folder in found["train"]]
+    test: list[InMemoryImages | None] = [None, None]
     if "test" in found:
-        test = [load_folder(folder, loading).images for folder in found["test"]]
+        test = [load_folder(folder, loading) for folder in found["test"]]
     return TwoDomainImages(
         "two-domain", *train, size=config.image_size, flip=flip_default(config, True),
         test_a=test[0], test_b=test[1],

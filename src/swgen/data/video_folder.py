@@ -10,18 +10,21 @@ dropped). Entries are read in sorted order, so ``data.limit`` (a number of clips
 clips on every machine. Unreadable entries are skipped with one warning, which names the file
 (one unreadable frame skips its whole video: a clip must not jump over it); a video whose frames
 differ in size, a folder without any readable clip, or one whose videos are all shorter than
-``data.frames``, is a one-line error.
+``data.frames``, is a one-line error. The clips are kept in a prepared copy
+(``swgen.data.prepared``): decoded once, one video per worker on every core, then memory-mapped.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import torch
 from PIL import Image, ImageSequence
 
 from swgen.data.base import DataConfig
@@ -34,6 +37,13 @@ from swgen.data.folder import (
     square_crop,
 )
 from swgen.data.memory import InMemoryImages, check_image_size, image_channels, take_limit
+from swgen.data.prepared import (
+    CopyWriter,
+    cache_root,
+    decode_in_order,
+    prepared_copy,
+    scan_files,
+)
 from swgen.errors import UserError
 from swgen.registry import DATASETS
 
@@ -122,8 +132,29 @@ def video_entries(folder: Path) -> list[Path]:
     )
 
 
+DECODER = "video-folder-1"  # bumped whenever decoding changes what a prepared copy holds
+
+
+def decode_video(entry: str, size: int, mode: str, stride: int) -> tuple[str, Any]:
+    """One video entry for a prepared copy, in a worker process: ``("ok", frames)`` (T, H, W)
+    or (T, H, W, 3) uint8, or why it is skipped: ``("reader", None)`` (needs the video extra),
+    ``("skipped", reason)``, ``("error", message)`` (a user error, e.g. frames of two sizes)."""
+    path = Path(entry)
+    try:
+        frames = read_frames(path, size, mode, stride)
+    except VideoUnavailable:
+        return ("reader", None)
+    except SkippedVideo as skipped:
+        return ("skipped", str(skipped))
+    except UserError as error:
+        return ("error", str(error))
+    except (OSError, SyntaxError, ValueError, RuntimeError, Image.DecompressionBombError):
+        return ("skipped", f"'{path.name}' is unreadable")
+    return ("ok", np.stack(frames)) if frames else ("skipped", None)
+
+
 def load_video_folder(folder: str | Path, config: DataConfig) -> InMemoryImages:
-    """All clips of ``folder`` as one in-memory dataset (see the module docstring)."""
+    """All clips of ``folder``, from its prepared copy (see the module docstring)."""
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise UserError(f"video folder '{folder}' does not exist or is not a folder")
@@ -135,60 +166,61 @@ def load_video_folder(folder: str | Path, config: DataConfig) -> InMemoryImages:
             raise UserError(f"data.{key} must be a positive integer, got {value!r}")
     entries = [e for e in video_entries(folder) if not e.is_dir() or any(
         p.suffix.lower() in IMAGE_SUFFIXES for p in e.iterdir())]  # fmt: skip
-    clips: list[np.ndarray] = []
-    unreadable, missing_reader, longest = 0, 0, 0
-    reasons: list[str] = []  # why entries were skipped, where a file of them can be named
     wanted = None if config.limit is None else take_limit(config, 1 << 62)
-    for entry in entries:
-        if wanted is not None and len(clips) >= wanted:
-            break
-        try:
-            frames = read_frames(entry, size, mode, stride)
-        except VideoUnavailable:
-            missing_reader += 1
-            continue
-        except SkippedVideo as skipped:
-            unreadable += 1
-            reasons.append(str(skipped))
-            continue
-        except (OSError, SyntaxError, ValueError, RuntimeError, Image.DecompressionBombError):
-            unreadable += 1
-            reasons.append(f"'{entry.name}' is unreadable")
-            continue
-        if not frames:
-            unreadable += 1
-            continue
-        longest = max(longest, len(frames))
-        for start in range(0, len(frames) - length + 1, length):
-            clips.append(np.stack(frames[start : start + length]))
-    if wanted is not None:
-        clips = clips[:wanted]
-    hint = (
-        f"; {missing_reader} MP4/AVI file(s) need the video extra (pip install swgen[video])"
-        if missing_reader
-        else ""
-    )
-    named = f": {'; '.join(reasons[:3])}{'; ...' if len(reasons) > 3 else ''}" if reasons else ""
-    if not clips:
-        if longest:
+    settings = {"reader": "video", "size": size, "mode": mode, "limit": config.limit,
+                "frames": length, "frame_stride": stride, "decoder": DECODER}  # fmt: skip
+
+    def build(writer: CopyWriter) -> dict[str, Any]:
+        unreadable, missing_reader, longest = 0, 0, 0
+        reasons: list[str] = []  # why entries were skipped, where a file of them can be named
+        decode = functools.partial(decode_video, size=size, mode=mode, stride=stride)
+        results = decode_in_order(decode, [str(e) for e in entries], f"preparing {folder.name}")
+        with contextlib.closing(results):
+            for status, payload in results:
+                if wanted is not None and writer.rows("clips") >= wanted:
+                    break
+                if status == "error":
+                    raise UserError(payload)
+                if status != "ok":
+                    missing_reader += status == "reader"
+                    unreadable += status != "reader"
+                    reasons += [payload] if payload else []
+                    continue
+                longest = max(longest, len(payload))
+                for start in range(0, len(payload) - length + 1, length):
+                    if wanted is not None and writer.rows("clips") >= wanted:
+                        break
+                    clip = payload[start : start + length]  # (T, H, W) or (T, H, W, 3)
+                    clip = clip[None] if mode == "L" else clip.transpose(3, 0, 1, 2)
+                    writer.append("clips", clip)  # (C, T, H, W)
+        hint = (
+            f"; {missing_reader} MP4/AVI file(s) need the video extra (pip install swgen[video])"
+            if missing_reader
+            else ""
+        )
+        more = "; ..." if len(reasons) > 3 else ""
+        named = f": {'; '.join(reasons[:3])}{more}" if reasons else ""
+        if not writer.rows("clips"):
+            if longest:
+                raise UserError(
+                    f"video folder '{folder}': every clip is shorter than data.frames={length} "
+                    f"(the longest has {longest} frames at data.frame_stride={stride}); lower "
+                    "data.frames or data.frame_stride"
+                )
             raise UserError(
-                f"video folder '{folder}': every clip is shorter than data.frames={length} "
-                f"(the longest has {longest} frames at data.frame_stride={stride}); lower "
-                "data.frames or data.frame_stride"
+                f"video folder '{folder}' has no readable clip (checked {len(entries)} entries, "
+                f"{unreadable} unreadable{named}{hint}); give GIF/MP4/AVI files or folders of "
+                "numbered frames"
             )
-        raise UserError(
-            f"video folder '{folder}' has no readable clip (checked {len(entries)} entries, "
-            f"{unreadable} unreadable{named}{hint}); give GIF/MP4/AVI files or folders of "
-            "numbered frames"
-        )
-    if unreadable or missing_reader:
-        warnings.warn(
-            f"video folder '{folder}': skipped {unreadable + missing_reader} entries{named}{hint}",
-            stacklevel=2,
-        )
-    stacked = torch.from_numpy(np.stack(clips))  # (N, T, H, W) or (N, T, H, W, 3)
-    pixels = stacked.unsqueeze(1) if mode == "L" else stacked.permute(0, 4, 1, 2, 3)
-    return InMemoryImages("video-folder", pixels.contiguous())
+        skipped = unreadable + missing_reader
+        return {"notes": [f"skipped {skipped} entries{named}{hint}"] if skipped else []}
+
+    files = scan_files(folder)
+    copy = prepared_copy(folder, settings, files, build, cache_root(config.cache_dir))
+    if copy.meta["notes"]:
+        warnings.warn(f"video folder '{folder}': {copy.meta['notes'][0]}", stacklevel=2)
+    clips = copy.rows("clips")
+    return InMemoryImages("video-folder", clips.tensor, verify=clips.verify)
 
 
 @DATASETS.register(

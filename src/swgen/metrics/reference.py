@@ -1,11 +1,14 @@
 """Cached feature statistics of real data, so repeated evaluations extract them once.
 
-``reference_statistics(dataset, extractor, n)`` draws ``n`` real images with
-``DataSource.sample(n, seed)``, extracts their features and keeps their mean and covariance (for
-FID) and, when small, the features themselves (for KID and precision/recall). Results are stored
-in the cache folder (``$SWGEN_CACHE``, default ``~/.cache/swgen``) under a name derived from
-everything that changes them: the dataset config, the extractor and its weights, n, the seed and
-the resize mode (not the data files' contents: delete the folder to recompute after they change).
+``reference_statistics(dataset, extractor, n)`` streams ``n`` real images
+(``DataSource.sample_chunks(n, seed)``: a few thousand in memory at a time, read from a folder's
+prepared copy), extracts their features and keeps their mean and covariance (for FID) and, when
+small, the features themselves (for KID and precision/recall). Results are stored in the cache
+folder (``$SWGEN_CACHE``, default ``~/.cache/swgen``) under a name derived from everything that
+changes them: the dataset config (less where copies are kept), the content of the user's data
+folder (relative paths, sizes and modification times of its files: a changed folder is measured
+again), the extractor and its weights, n, the seed and the resize mode. So a second evaluation
+of another run on the same data skips the real images.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ import dataclasses
 import hashlib
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from swgen.data import DataConfig, build_dataset
+from swgen.data import DataConfig, build_dataset, data_content
 from swgen.metrics.features import FeatureExtractor, extract_features, get_feature_extractor
 from swgen.metrics.frechet import feature_statistics
 from swgen.metrics.resize import RESIZE_MODE
@@ -58,26 +62,39 @@ def reference_statistics(
     config = DataConfig(name=dataset) if isinstance(dataset, str) else dataset
     if isinstance(extractor, str):
         extractor = get_feature_extractor(extractor)
+    data = dataclasses.asdict(config)
+    data.pop("cache_dir")  # where prepared copies live does not change the images
     key = {
-        "data": dataclasses.asdict(config),
+        "data": data,
         "extractor": extractor.name,
         "weights": extractor.identity,
         "n": n,
         "seed": seed,
         "resize": RESIZE_MODE,
     }
+    content = data_content(config)
+    if content is not None:  # a user's folder (bundled data keep their earlier cache names)
+        key["content"] = content
     digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    path = folder / f"{config.name}-{extractor.name}-{n}-{digest}.npz".replace("/", "_")
+    label = Path(config.name).name or "data"  # a folder's last part; a registered name as is
+    path = folder / f"{label}-{extractor.name}-{n}-{digest}.npz"
     if path.is_file():
-        with np.load(path, allow_pickle=False) as saved:  # a cache file never runs code
-            features = saved["features"] if saved["features"].size else None
-            return ReferenceStatistics(saved["mu"], saved["sigma"], features, int(saved["n"]), key)
+        try:
+            with np.load(path, allow_pickle=False) as saved:  # a cache file never runs code
+                features = saved["features"] if saved["features"].size else None
+                mu, sigma, used = saved["mu"], saved["sigma"], int(saved["n"])
+            return ReferenceStatistics(mu, sigma, features, used, key)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass  # a cut or corrupt entry is computed again, never trusted
 
-    source = build_dataset(config)  # only now: loading a dataset can take seconds
+    source = build_dataset(config)  # only now: opening a dataset can take seconds
     n = min(n, len(source)) if hasattr(source, "__len__") else n
-    images = source.to_data_space(source.sample(n, seed))
-    features = extract_features(extractor, images, batch_size=batch_size)
+    # Chunks of whole extractor batches: the same batches, so the same features, as at once.
+    chunks = source.sample_chunks(n, seed, chunk=batch_size * 8)
+    features = np.concatenate(
+        [extract_features(extractor, source.to_data_space(c), batch_size) for c in chunks]
+    )
     mu, sigma = feature_statistics(features)
     kept = features.astype(np.float32) if features.size <= KEEP_FEATURES_UP_TO else None
     folder.mkdir(parents=True, exist_ok=True)
