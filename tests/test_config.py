@@ -172,7 +172,7 @@ def test_model_presets_replace_the_dataset_preset_and_foreign_keys_are_dropped()
     from swgen.config import resolve
 
     progressive = resolve(flags={"model.name": "pg-swgan"})  # configs/pg-swgan/digits.yaml
-    assert progressive.model.fmap_max == 32 and progressive.train.steps == 3438
+    assert progressive.model.fmap_max == 32 and progressive.train.steps == 6500
     video = resolve(flags={"model.name": "pg-wgan-3d"})  # digits preset: its width is not ours
     assert not hasattr(video.model, "width")
     assert resolve(flags={"model.name": "wgan-gp"}).model.width == 16  # still applied
