@@ -19,8 +19,9 @@ from swgen.cli import main
 from swgen.data import DataConfig, InMemoryImages, build_dataset, cache_root
 from swgen.data import prepared as prepared_module
 from swgen.data.folder import load_square_image
-from swgen.data.prepared import HEADER, RowFile, clear_copies, recording, scan_files
+from swgen.data.prepared import HEADER, RowFile, clear_copies, recording
 from swgen.errors import UserError
+from swgen.listing import one_listing_per_folder, relative_posix, scan_files
 
 
 def write_images(folder: Path, count: int, seed: int = 0, size=(14, 18)) -> list[Path]:
@@ -270,6 +271,30 @@ def test_scan_files_lists_what_rglob_lists(tmp_path):
     images = scan_files(tmp_path, frozenset({".png"}))
     assert [e.path.suffix for e in images] == [".png"] * 2
     assert all(e.size == e.path.stat().st_size for e in images)
+
+
+def test_scan_files_sorts_as_paths_do_and_lists_once_per_command(tmp_path, monkeypatch):
+    # "a/b" sorts before "a-b" as paths, after it as strings: the order batches are drawn in.
+    for name in ("a-b.png", "a/b.png", "a/c/d.png", "a.png", "B.png", "a0.png"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    listed = [entry.path for entry in scan_files(tmp_path)]
+    assert listed == sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert [relative_posix(p, tmp_path) for p in listed] == [
+        p.relative_to(tmp_path).as_posix() for p in listed
+    ]
+    walks = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: walks.append(path) or real_scandir(path))
+    with one_listing_per_folder():
+        first = scan_files(tmp_path)
+        (tmp_path / "late.png").write_bytes(b"x")  # not seen: one listing per command
+        assert scan_files(tmp_path) == first
+        assert [e.path.name for e in scan_files(tmp_path, frozenset({".png"}))] == [
+            e.path.name for e in first
+        ]
+    assert len(walks) == 3  # the root and its two folders, once
+    assert len(scan_files(tmp_path)) == len(first) + 1  # outside a command: listed afresh
 
 
 def test_swgen_prepare_and_clear(tmp_path, prepared_cache, capsys):

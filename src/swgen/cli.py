@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from swgen.errors import UserError
+from swgen.listing import one_listing_per_folder
 from swgen.outputs import OutputFolder, check_output_file
 
 EXIT_USER_ERROR = 2
@@ -665,7 +666,8 @@ def _run_command(argv: Sequence[str] | None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(strays or leftovers)}")
         if args.command == "train":
             args.overrides = [*args.overrides, *leftovers]
-        args.handler(args)
+        with one_listing_per_folder():
+            args.handler(args)
         sys.stdout.flush()  # a closed pipe fails here, inside the handler below, not at exit
     except UserError as error:
         # One line even when the message quotes user text holding a line break.

@@ -35,10 +35,11 @@ from swgen.data.folder import FolderImages, load_folder
 from swgen.data.idx import read_idx, write_idx
 from swgen.data.memory import InMemoryImages
 from swgen.data.paired import PairedImages, paired_folders
-from swgen.data.prepared import cache_root, clear_copies, content_of, scan_files
+from swgen.data.prepared import cache_root, clear_copies, content_of
 from swgen.data.toy import GaussianMixture, SwissRoll
 from swgen.data.two_domain import TwoDomainImages, domain_folders
 from swgen.errors import UserError
+from swgen.listing import relative_posix, scan_files
 from swgen.registry import DATASETS
 
 __all__ = [
@@ -149,8 +150,6 @@ def folder_fingerprint(root: Path) -> tuple[int, str]:
     not hash contents (a 200,000-image folder is listed in seconds) and ignores modification
     times, so a folder copied elsewhere keeps its fingerprint (a prepared copy, which must match
     its files exactly, is keyed by their times too: ``swgen.data.prepared.content_of``)."""
-    entries = [
-        f"{entry.path.relative_to(root).as_posix()}\0{entry.size}" for entry in scan_files(root)
-    ]
+    entries = [f"{relative_posix(entry.path, root)}\0{entry.size}" for entry in scan_files(root)]
     digest = hashlib.sha256("\n".join(sorted(entries)).encode("utf-8", "surrogateescape"))
     return len(entries), digest.hexdigest()[:16]

@@ -37,9 +37,9 @@ from swgen.data.prepared import (
     cache_root,
     decode_in_order,
     prepared_copy,
-    scan_files,
 )
 from swgen.errors import UserError
+from swgen.listing import scan_files
 from swgen.registry import DATASETS
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp"})

@@ -604,14 +604,19 @@ class Trainer:
     # --- samples and checkpoints -------------------------------------------------------------
     @torch.no_grad()
     def generate(self, latents: Tensor) -> Tensor:
-        """Samples in data space from the EMA weights (the live ones if EMA is off)."""
+        """Samples in data space from the EMA weights (the live ones if EMA is off), a training
+        batch at a time: a 64-sample grid at 128 px in one pass would need more memory than the
+        training step itself."""
         was_training = self.model.training
         self.model.eval()
         try:
-            if self.ema is None:
-                return self.data.to_data_space(self.model.generate(latents).float())
-            with self.ema.applied():
-                return self.data.to_data_space(self.model.generate(latents).float())
+            with self.ema.applied() if self.ema is not None else nullcontext():
+                return torch.cat(
+                    [
+                        self.data.to_data_space(self.model.generate(chunk).float())
+                        for chunk in latents.split(self.config.train.batch_size)
+                    ]
+                )
         finally:
             self.model.train(was_training)
 
