@@ -47,6 +47,10 @@ class DataInfo:
       the input ``x``: enhancement, pix2pix-style pairs) or ``"unpaired"`` (``x`` from domain A,
       ``y`` from domain B, drawn independently: CycleGAN-style translation). ``y_shape`` is the
       shape of one ``y`` (``shape`` unless the two differ).
+    * label maps as ``x``, when ``map_classes > 0`` (SPADE-style synthesis, pix2pix on maps):
+      ``x`` rows are (1, H, W) class indices ``0 .. map_classes - 1`` stored as float (not in
+      [-1, 1]); a model one-hot encodes them (``swgen.nn.label_maps.one_hot``). ``y`` holds the
+      images, of shape ``y_shape``.
 
     Kinds are data, not classes: each model checks the kinds and extras it can train on.
     """
@@ -57,6 +61,7 @@ class DataInfo:
     class_names: tuple[str, ...] = ()
     pairing: Literal["none", "paired", "unpaired"] = "none"
     y_shape: tuple[int, ...] | None = None
+    map_classes: int = 0
 
     @property
     def is_pixels(self) -> bool:

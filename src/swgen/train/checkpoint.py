@@ -129,6 +129,7 @@ def data_record(config: Any, info: DataInfo) -> dict[str, Any]:
             "class_names": list(info.class_names),
             "pairing": info.pairing,
             "y_shape": None if info.y_shape is None else list(info.y_shape),
+            "map_classes": info.map_classes,
         }
     }
     folder = user_folder(config)
@@ -150,6 +151,7 @@ def recorded_info(record: Any) -> DataInfo | None:
             class_names=tuple(str(v) for v in info["class_names"]),
             pairing=info["pairing"],
             y_shape=None if info["y_shape"] is None else tuple(int(v) for v in info["y_shape"]),
+            map_classes=int(info.get("map_classes", 0)),
         )
     except (KeyError, TypeError, ValueError):
         return None
