@@ -88,6 +88,12 @@ def cases() -> dict[str, dict]:
             "set": [],
             "apply": "translate",
         }
+    found["pix2pix digits-pairs"] = {
+        "model": "pix2pix",
+        "data": "digits-pairs",
+        "set": [],
+        "apply": "translate",
+    }
     found["dacal photo-pairs"] = {
         "model": "dacal",
         "data": "photo-pairs",

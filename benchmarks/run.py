@@ -4,6 +4,11 @@
         [--skip-metrics] [--skip-quality] [--skip-paper] [--skip-ablations] [--skip-options]
         [--skip-presets] [--skip-progressive] [--only-progressive [--progressive-seeds 0 1 2]]
         [--skip-translation] [--only-translation [--translation-seeds 0 1 2]]
+        [--skip-pix2pix] [--only-pix2pix [--pix2pix-seeds 0 1 2]]
+        [--skip-stargan] [--only-stargan [--stargan-seeds 0 1 2]]
+        [--skip-singan] [--only-singan [--singan-data china]]
+        [--skip-spade] [--only-spade [--spade-seeds 0 1 2]]
+        [--skip-stylegan] [--only-stylegan [--stylegan-seeds 0 1 2] [--stylegan-seconds 480]]
         [--skip-pu] [--only-pu [--pu-seeds 0 1 2] [--pu-steps 2000]]
         [--skip-conditional] [--only-conditional]
         [--skip-prepared] [--only-prepared [--prepared-counts 10000 ...] [--prepared-sizes 64 128]]
@@ -17,10 +22,16 @@ only, since on points every architecture is the same MLP) and, unless ``--quick`
 defaults), ``benchmarks/presets.py`` (the two default jobs' presets) and
 ``benchmarks/progressive.py`` (progressive growing; ``--only-progressive`` runs it alone) and
 ``benchmarks/translation.py`` (cyclegan and attention-gan on digits-recolour;
-``--only-translation`` runs it alone), ``benchmarks/enhancement.py`` (dacal's divisions on
-photo-pairs; ``--only-enhancement`` runs it alone), ``benchmarks/pu_gan.py`` (PU-GAN's
-Fashion-MNIST table; ``--only-pu`` runs it alone) and ``benchmarks/conditional.py`` (the
-conditional DCGAN's per-class agreement; ``--only-conditional``) and
+``--only-translation`` runs it alone), ``benchmarks/pix2pix.py`` (pix2pix on digits-pairs
+against cyclegan on digits-recolour; ``--only-pix2pix``), ``benchmarks/stargan.py`` (one stargan
+on digits-styles against a cyclegan per pair of styles; ``--only-stargan``),
+``benchmarks/spade.py`` (spade against pix2pix on scenes; ``--only-spade``),
+``benchmarks/stylegan.py`` (stylegan against dcgan and swgan at equal wall time on digits;
+``--only-stylegan``),
+``benchmarks/enhancement.py`` (dacal's divisions on photo-pairs; ``--only-enhancement`` runs it
+alone), ``benchmarks/pu_gan.py`` (PU-GAN's Fashion-MNIST table; ``--only-pu`` runs it alone) and
+``benchmarks/conditional.py`` (the conditional DCGAN's per-class agreement;
+``--only-conditional``) and
 ``benchmarks/prepared_data.py`` (prepared copies of generated CelebA-like folders: preparation,
 start-up, memory, loader speed; ``--only-prepared``; results in
 ``benchmarks/results/prepared.json``), then
@@ -29,7 +40,9 @@ replaces what lies between the markers ``<!-- speed -->``, ``<!-- metrics -->``,
 ``<!-- quality:paper -->`` (``quality:paper-<N>steps``; runs under another ``--out`` folder F:
 ``quality:F/...``),
 ``<!-- ablations -->``, ``<!-- options -->``, ``<!-- presets -->``, ``<!-- progressive -->``,
-``<!-- translation -->``, ``<!-- enhancement -->``, ``<!-- pu-gan -->``,
+``<!-- translation -->``, ``<!-- pix2pix -->``, ``<!-- stargan -->``, ``<!-- spade -->``,
+``<!-- stylegan -->``, ``<!-- enhancement -->``,
+``<!-- pu-gan -->``,
 ``<!-- conditional -->`` and ``<!-- prepared -->`` of
 BENCHMARKS.md and the next ``<!-- end -->`` with the new tables. The prose around the markers
 (what the numbers mean, the verdict) is written by people and kept; it names the date of the run
@@ -55,12 +68,17 @@ import conditional  # noqa: E402
 import enhancement  # noqa: E402
 import metric_sanity  # noqa: E402
 import options  # noqa: E402
+import pix2pix  # noqa: E402
 import prepared_data  # noqa: E402
 import presets  # noqa: E402
 import progressive  # noqa: E402
 import pu_gan  # noqa: E402
 import quality  # noqa: E402
+import singan  # noqa: E402
+import spade  # noqa: E402
 import speed  # noqa: E402
+import stargan  # noqa: E402
+import stylegan  # noqa: E402
 import translation  # noqa: E402
 
 BENCHMARKS = HERE.parent / "BENCHMARKS.md"
@@ -118,11 +136,28 @@ def main() -> None:
         "--only-translation", action="store_true", help="run only the translation section"
     )
     translation.add_arguments(parser)
+    parser.add_argument("--skip-pix2pix", action="store_true")
+    parser.add_argument("--only-pix2pix", action="store_true", help="run only the pix2pix section")
+    pix2pix.add_arguments(parser)
+    parser.add_argument("--skip-stargan", action="store_true")
+    parser.add_argument("--only-stargan", action="store_true", help="run only the stargan section")
+    parser.add_argument("--skip-singan", action="store_true")
+    parser.add_argument("--only-singan", action="store_true", help="run only the singan section")
+    singan.add_arguments(parser)
+    stargan.add_arguments(parser)
     parser.add_argument("--skip-enhancement", action="store_true")
     parser.add_argument(
         "--only-enhancement", action="store_true", help="run only the enhancement section"
     )
     enhancement.add_arguments(parser)
+    parser.add_argument("--skip-spade", action="store_true")
+    parser.add_argument("--only-spade", action="store_true", help="run only the spade section")
+    spade.add_arguments(parser)
+    parser.add_argument("--skip-stylegan", action="store_true")
+    parser.add_argument(
+        "--only-stylegan", action="store_true", help="run only the stylegan section"
+    )
+    stylegan.add_arguments(parser)
     parser.add_argument("--skip-pu", action="store_true")
     parser.add_argument("--only-pu", action="store_true", help="run only the PU-GAN section")
     pu_gan.add_arguments(parser)
@@ -150,20 +185,30 @@ def main() -> None:
     only = {
         "progressive": args.only_progressive,
         "translation": args.only_translation,
+        "pix2pix": args.only_pix2pix,
+        "stargan": args.only_stargan,
+        "spade": args.only_spade,
         "enhancement": args.only_enhancement,
         "pu": args.only_pu,
         "conditional": args.only_conditional,
         "prepared": args.only_prepared,
+        "singan": args.only_singan,
+        "stylegan": args.only_stylegan,
     }
     if any(only.values()):
         args.skip_speed = args.skip_quality = args.skip_metrics = args.skip_ablations = True
         args.skip_paper = args.skip_options = args.skip_presets = True
         args.skip_progressive = args.skip_progressive or not only["progressive"]
         args.skip_translation = args.skip_translation or not only["translation"]
+        args.skip_pix2pix = args.skip_pix2pix or not only["pix2pix"]
+        args.skip_stargan = args.skip_stargan or not only["stargan"]
+        args.skip_spade = args.skip_spade or not only["spade"]
         args.skip_enhancement = args.skip_enhancement or not only["enhancement"]
         args.skip_pu = args.skip_pu or not only["pu"]
         args.skip_conditional = args.skip_conditional or not only["conditional"]
         args.skip_prepared = args.skip_prepared or not only["prepared"]
+        args.skip_singan = args.skip_singan or not only["singan"]
+        args.skip_stylegan = args.skip_stylegan or not only["stylegan"]
 
     speed_json = HERE / "results" / "speed.json"
     if not args.skip_speed:
@@ -241,6 +286,41 @@ def main() -> None:
             + (["--translation-steps", str(steps)] if steps else [])
         )
         text = record(sections, text, "translation", f"Run of {today} (`{command}`).\n\n{report}")
+
+    if not (args.quick or args.skip_pix2pix):
+        seeds, steps = args.pix2pix_seeds, args.pix2pix_steps
+        report = pix2pix.run_pix2pix(Path(args.out), seeds, steps, args.pix2pix_jobs)
+        command = "python benchmarks/run.py --only-pix2pix " + " ".join(
+            ["--pix2pix-seeds", *map(str, seeds)]
+            + (["--pix2pix-steps", str(steps)] if steps else [])
+        )
+        text = record(sections, text, "pix2pix", f"Run of {today} (`{command}`).\n\n{report}")
+    if not (args.quick or args.skip_singan):
+        report = singan.run_singan(Path(args.out), args.singan_data)
+        command = f"python benchmarks/run.py --only-singan --singan-data {args.singan_data}"
+        text = record(sections, text, "singan", f"Run of {today} (`{command}`).\n\n{report}")
+    if not (args.quick or args.skip_stargan):
+        seeds, steps = args.stargan_seeds, args.stargan_steps
+        report = stargan.run_stargan(Path(args.out), seeds, steps, args.stargan_jobs)
+        command = "python benchmarks/run.py --only-stargan " + " ".join(
+            ["--stargan-seeds", *map(str, seeds)]
+            + (["--stargan-steps", str(steps)] if steps else [])
+        )
+        text = record(sections, text, "stargan", f"Run of {today} (`{command}`).\n\n{report}")
+    if not (args.quick or args.skip_spade):
+        seeds, steps = args.spade_seeds, args.spade_steps
+        report = spade.run_spade(Path(args.out), seeds, steps, args.spade_jobs)
+        command = "python benchmarks/run.py --only-spade " + " ".join(
+            ["--spade-seeds", *map(str, seeds)] + (["--spade-steps", str(steps)] if steps else [])
+        )
+        text = record(sections, text, "spade", f"Run of {today} (`{command}`).\n\n{report}")
+    if not (args.quick or args.skip_stylegan):
+        seeds, seconds = args.stylegan_seeds, args.stylegan_seconds
+        report = stylegan.run_stylegan(Path(args.out), seeds, seconds, args.stylegan_eval)
+        command = "python benchmarks/run.py --only-stylegan " + " ".join(
+            ["--stylegan-seeds", *map(str, seeds), "--stylegan-seconds", f"{seconds:g}"]
+        )
+        text = record(sections, text, "stylegan", f"Run of {today} (`{command}`).\n\n{report}")
 
     if not (args.quick or args.skip_enhancement):
         seeds, steps = args.enhancement_seeds, args.enhancement_steps

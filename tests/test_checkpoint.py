@@ -59,7 +59,29 @@ DATA = {  # the progressive models grow images and clips, not points
         "model.blur_size=5",
         "train.batch_size=2",
     ],
-}
+    # stylegan grows images from 4 px (w_avg and the fixed noise maps are buffers)
+    "stylegan": ["--data", "digits", *PROGRESSIVE[:3], "data.limit=16", "train.batch_size=8"],
+    # paired translation takes (input, target) pairs (batch norm's statistics are buffers)
+    "pix2pix": [
+        "--data",
+        "digits-pairs",
+        *TRANSLATION[:2],
+        "model.width=2",
+        "model.critic_width=2",
+        "train.batch_size=2",
+    ],
+    # label maps -> images (spectral norm's vectors and batch norm's statistics are buffers)
+    "spade": ["--data", "scenes", "data.image_size=16", "data.limit=16", "model.width=4",
+              "model.spade_hidden=4", "model.critic_width=4", "model.critic_layers=2",
+              "model.z_dim=8", "model.encoder_width=4", "train.batch_size=2"],
+    # K domains of labelled images
+    "stargan": ["--data", "digits-styles", "data.image_size=16", "data.limit=32",
+                "model.width=4", "model.critic_width=4", "model.n_blocks=1",
+                "train.batch_size=4", "train.grid_size=4"],
+    # one image (the pyramid's reals, fixed noise and noise amplitudes are buffers)
+    "singan": ["--data", "flower", "model.max_size=32", "model.min_size=14", "model.nfc=4",
+               "model.max_nfc=8"],
+}  # fmt: skip
 
 
 def train(run, model="swgan", *extra):

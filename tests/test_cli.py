@@ -138,11 +138,16 @@ def test_every_argument_of_every_command_has_help_and_counts_take_both_spellings
     from swgen.cli import build_parser
 
     parser = build_parser()
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for name, command in commands.choices.items():
-        for action in command._actions:
+
+    def check(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> None:
+        for action in parser._actions:
             if not isinstance(action, argparse._HelpAction):
-                assert action.help, (name, action.dest)
+                assert action.help, (path, action.dest)
+            if isinstance(action, argparse._SubParsersAction):  # groups: study, singan
+                for name, command in action.choices.items():
+                    check(command, (*path, name))
+
+    check(parser, ())
     for argv in (["sample", "RUN", "-o", "x.png"], ["eval", "RUN"]):
         assert parser.parse_args([*argv, "-n", "7"]).n == parser.parse_args([*argv, "--n", "7"]).n
         assert parser.parse_args([*argv, "--n", "7"]).n == 7

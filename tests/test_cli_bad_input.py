@@ -60,6 +60,9 @@ def world(tmp_path_factory):
         str(d / "cond"),
     ]
     assert main(["train", QUIET, "train.steps=1", "--model", "gan", *conditional]) == 0
+    style = ["--model", "stylegan", *digits[:3], "model.latent_dim=4", "model.fmap_base=8"]
+    style += ["model.mapping_layers=1", "data.limit=8", "train.batch_size=8"]
+    assert main(["train", QUIET, "train.steps=1", *style, "--out", str(d / "stylegan")]) == 0
     checkpoint = Path("checkpoints") / "last.pt"
     good = (d / "run" / checkpoint).read_bytes()
 
@@ -159,6 +162,20 @@ def world(tmp_path_factory):
     edited = cycle_config.replace("  name: cyclegan\n", "  name: dcgan\n", 1)
     (d / "edited-model" / "config.yaml").write_text(edited)
     shutil.copytree(d / "domains" / "trainA", d / "one-class" / "cats")
+    # A stargan run among digits-styles' four domains.
+    styles = ["--model", "stargan", "--data", "digits-styles", "data.image_size=8", "data.limit=32"]
+    assert main(["train", QUIET, "train.steps=1", *styles, *tiny, "--out", str(d / "star")]) == 0
+    # pix2pix's aligned layout with a file of odd width (not input | target side by side).
+    (d / "aligned-odd" / "train").mkdir(parents=True)
+    Image.fromarray(np.zeros((8, 9, 3), np.uint8)).save(d / "aligned-odd" / "train" / "x.png")
+    # spade's label/ + image/ layout with an RGB colour mask, and with a 0/255 binary mask.
+    colour = np.zeros((8, 8, 3), np.uint8)
+    colour[:4] = (200, 40, 0)
+    for name, mask in (("colour-masks", colour), ("binary-masks", np.eye(8, dtype=np.uint8) * 255)):
+        for sub in ("label", "image"):
+            (d / name / sub).mkdir(parents=True)
+        Image.fromarray(mask).save(d / name / "label" / "a.png")
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(d / name / "image" / "a.jpg")
     return d
 
 
@@ -525,6 +542,110 @@ CASES = [
         "train --model gan --data {d}/one-class data.image_size=8 model.conditional=true",
         "of two or more classes",
     ),
+    # --- swgen study (issue 41); other versions, bare databases, busy ports: tests/test_study.py
+    (
+        "study of a folder that is no run",
+        "study create {d}/s.db --kind real-or-fake {d}/user",
+        "user' has no checkpoint yet",
+    ),
+    (
+        "study of a points run",
+        "study create {d}/s.db --kind real-or-fake {d}/run",
+        "models points, not images; a study shows images",
+    ),
+    (
+        "preference study of one run",
+        "study create {d}/s.db --kind preference {d}/run",
+        "a preference study takes RUN_A RUN_B, got 1 run folder(s)",
+    ),
+    (
+        "study over an existing file",
+        "study create {d}/afile --kind real-or-fake {d}/cond",
+        "afile' already exists; give a new file name, or add --overwrite",
+    ),
+    (
+        "study with odd trials",
+        "study create {d}/s.db --kind real-or-fake {d}/cond --trials 3",
+        "--trials must be even, half real and half fake; got 3",
+    ),
+    (
+        "study with too few stimuli",
+        "study create {d}/s.db --kind real-or-fake {d}/cond --trials 20 --stimuli 5",
+        "--stimuli must be between 10",
+    ),
+    ("serve a file that is no study", "study serve {d}/afile", "afile' is not a study file"),
+    ("serve a missing study", "study serve {d}/nope.db", "nope.db' does not exist"),
+    ("serve on a bad port", "study serve {d}/afile --port 70000", "--port must be between 0"),
+    ("report of a folder", "study report {d}/user", "user' is a folder; give the study file"),
+    # --- pix2pix (paired translation) ---
+    (
+        "pix2pix on two domains",
+        "train --model pix2pix --data {d}/domains data.image_size=8",
+        "pix2pix translates paired images",
+    ),
+    (
+        "pix2pix image size",
+        "train --model pix2pix --data digits-pairs data.image_size=24 model.num_downs=4",
+        "data.image_size=24 is not a multiple of 2^model.num_downs=16",
+    ),
+    (
+        "aligned pair of odd width",
+        "train --model pix2pix --data paired-folders data.path={d}/aligned-odd data.image_size=8",
+        "'x.png' is 9 x 8, an odd width",
+    ),
+    (
+        "paired folder of neither layout",
+        "train --model pix2pix --data paired-folders data.path={d}/one-class",
+        "nor train/ of input | target files side by side",
+    ),
+    (
+        "unknown data direction",
+        "train --model pix2pix --data digits-pairs data.direction=AB",
+        "choose one of ['AtoB', 'BtoA']",
+    ),
+    # --- stargan (issue 42)
+    ("stargan on one class", "train --model stargan --data {d}/one-class", "two or more domains"),
+    ("stargan on two domains", "train --model stargan --data {d}/domains", "labelled images"),
+    (
+        "translate to an unknown domain",
+        "translate {d}/star --input {d}/domains -o {d}/t --to blue",
+        "unknown domain 'blue'; choose one of: plain (0), ink (1), neon (2), rust (3)",
+    ),
+    (
+        "translate to a domain index too large",
+        "translate {d}/star --input {d}/domains -o {d}/t --to 4",
+        "unknown domain '4'",
+    ),
+    ("translate without --to", "translate {d}/star --input {d}/domains -o {d}/t", "--to DOMAIN"),
+    ("cyclegan with --to", "translate {d}/cycle --input {d}/domains -o {d}/t --to B", "--to"),
+    ("sample stargan by label", "sample {d}/star --label 1 -o {d}/s.png", "drop --label"),
+    # --- singan (issue 43)
+    ("singan on a set of images", "train --model singan --data digits", "learns from one image"),
+    (
+        "singan on an image too small",
+        "train --model singan --data china model.max_size=40 model.min_size=30",
+        "too small for a pyramid",
+    ),
+    ("missing image file", "train --model singan --data image:{d}/no.png", "no such image file"),
+    ("singan task on another run", "singan random {d}/run -o {d}/s.png", "not a SinGAN"),
+    ("sample --size of a fixed size", "sample {d}/run --size 8x8 -o {d}/s.png", "drop --size"),
+    # --- spade (issue 42)
+    ("spade on images without maps", "train --model spade --data digits", "from label maps"),
+    ("spade image size", "train --model spade --data scenes data.image_size=9", "too small or odd"),
+    ("label map in colour", "train --model spade --data {d}/colour-masks", "RGB colour mask"),
+    ("label maps of 0/255", "train --model spade --data {d}/binary-masks", "0/255 masks?"),
+    (
+        "label index out of range",
+        "train --model spade --data {d}/binary-masks data.map_classes=4",
+        "out of range for data.map_classes=4",
+    ),
+    # --- stylegan (issue 43)
+    ("style mix without a style space", "explore {d}/run -o {d}/mix --style-mix", "style space"),
+    ("stylegan psi above 1", "sample {d}/stylegan -o {d}/s.npy --truncation 1.5", "psi, between"),
+    ("stylegan psi negative", "eval {d}/stylegan --truncation -0.5", "psi, between 0"),
+    ("stylegan mixing 1.5", "train --model stylegan model.mixing_prob=1.5", "is 1.5"),
+    ("stylegan critic name", "train --model stylegan model.critic=patch", "choose one of"),
+    ("stylegan odd size", "train --model stylegan data.image_size=24", "power of two"),
 ]
 
 

@@ -1,4 +1,5 @@
-"""The ``swgen`` command: train, sample, translate, enhance, explore, eval, prepare, config, list.
+"""The ``swgen`` command: train, sample, translate, enhance, explore, eval, prepare, config, list,
+study (its group lives in ``swgen.study.commands``).
 
 Every user error ends as one line on stderr, ``swgen: <what is wrong>; <what to do>``, and exit
 code 2, without a traceback; nothing already written is lost.
@@ -73,6 +74,11 @@ def _train(args: argparse.Namespace) -> None:
         config = resolve(args.config, args.overrides, flags)
         check_data_name(config.data.name)
         config.data = with_absolute_paths(config.data)
+        from swgen.registry import MODELS
+
+        check_run = getattr(MODELS.get(config.model_name), "check_run", None)
+        if check_run is not None:
+            check_run(config)  # a model's own checks before anything is written (singan)
         if args.out is not None:
             folder = RunFolder(args.out)
             folder.check_new()
@@ -129,6 +135,10 @@ def _sample(args: argparse.Namespace) -> None:
     run = load_trained(args.run, device=args.device, use_ema=not args.no_ema, data=args.data)
     run.truncate(args.truncation)  # a translation run refuses a bound: it draws no latent codes
     run.keep_low_jacobian(args.jacobian_keep)
+    if args.size is not None:
+        from swgen.singan_apps import sample_at_size
+
+        sample_at_size(run.model, args.size)  # models that sample any size (singan)
     if run.model.maps_data:
         _sample_translations(run, args, out)
         return
@@ -224,26 +234,52 @@ def _save_samples_npy(
 
 
 def _sample_translations(run: typing.Any, args: argparse.Namespace, out: Path) -> None:
-    """``swgen sample`` on a translation run: held-out inputs | outputs (| attention)."""
+    """``swgen sample`` on a translation run: held-out inputs | outputs (| attention) (| the
+    truth, where the data know it)."""
     import numpy as np
+    import torch
 
     from swgen.plots import panel_grid, save_picture
 
     if out.suffix.lower() == ".gif":
         raise UserError(f"'{out}': animated GIFs are for video runs; this run translates images")
+    from swgen.metrics.domain_translation import is_domain_data
+
+    # Among the domains of labelled images (stargan): each input in every domain, one a row.
+    domains = run.data.info.class_names if is_domain_data(run.data.info) else ()
     if args.label is not None:
+        if domains:
+            raise UserError(
+                "--label samples a class, and this run translates images among domains; drop "
+                "--label (the grid shows every domain; swgen translate --to DOMAIN picks one)"
+            )
         raise UserError("this run translates images and has no classes to sample; drop --label")
     direction = run.model.directions[0]
-    panels = run.translate(run.data.held_out(args.n, direction, args.seed).x, direction)
+    if domains:
+        inputs = run.data.sample_batch(args.n, args.seed).x
+    else:
+        held = run.data.held_out(args.n, direction, args.seed)
+        inputs = held.x
+    panels = run.translate(inputs, direction)
+    shown = "input | output" + (" | attention" if len(panels) > 2 else "")
+    # The truth beside each output where the data know it: paired data, or held-out images
+    # with their true translation (digits-recolour).
+    paired = run.data.info.pairing == "paired" or getattr(run.data, "paired_test", False)
+    if paired and not domains:
+        panels.append(run.data.to_data_space(held.y.float().cpu()))
+        shown += " | truth"
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if out.suffix.lower() == ".npy":
-            np.save(out, panels[1].numpy())  # the translations, (N, C, H, W) in [0, 1]
+            # the translations, (N, C, H, W) in [0, 1]; (N, K, C, H, W) to each of K domains
+            outputs = torch.stack(panels[1:], dim=1) if domains else panels[1]
+            np.save(out, outputs.numpy())
         else:
-            save_picture(panel_grid(panels), out)
+            save_picture(panel_grid(panels, groups_per_row=1 if domains else None), out)
     except OSError:
         raise _writable(out, "samples to") from None
-    shown = "input | output" + (" | attention" if len(panels) > 2 else "")
+    if domains:
+        shown = "input | " + " | ".join(domains)
     print(
         f"swgen: wrote {args.n} held-out translations ({direction}, {shown}) of "
         f"{run.config.model_name} (step {run.step}) to {out}"
@@ -252,17 +288,21 @@ def _sample_translations(run: typing.Any, args: argparse.Namespace, out: Path) -
 
 def _translate(args: argparse.Namespace) -> None:
     from swgen.train.checkpoint import load_trained
-    from swgen.translate import translate_folder
+    from swgen.translate import target_domain, translate_folder
 
     run = load_trained(args.run, device=args.device, use_ema=not args.no_ema)
+    direction, shown = args.direction, args.direction
+    if args.to is not None or getattr(run.model, "domains", ()):
+        direction = target_domain(run.model, args.to)  # among K domains (stargan)
+        shown = f"to {direction}"
     output = OutputFolder(
         args.output, "translate", args.run, args.overwrite, [Path(args.input)], "translations"
     )
     written, skipped = translate_folder(
-        run, args.input, output, args.direction, save_attention=args.save_attention
+        run, args.input, output, direction, save_attention=args.save_attention, style=args.style
     )
     note = f", skipped {skipped} unreadable" if skipped else ""
-    print(f"swgen: translated {written} images ({args.direction}{note}) into {args.output}")
+    print(f"swgen: translated {written} images ({shown}{note}) into {args.output}")
 
 
 def _enhance(args: argparse.Namespace) -> None:
@@ -283,7 +323,7 @@ def _enhance(args: argparse.Namespace) -> None:
 
 
 def _explore(args: argparse.Namespace) -> None:
-    from swgen.explore import explore
+    from swgen.explore import explore, style_mixing
     from swgen.train.checkpoint import load_trained
 
     _check_seed(args.seed)
@@ -294,7 +334,7 @@ def _explore(args: argparse.Namespace) -> None:
             "latent space to explore; use 'swgen translate' or 'swgen sample'"
         )
     try:
-        written = explore(
+        written = (style_mixing if args.style_mix else explore)(
             run,
             OutputFolder(
                 args.output, "explore", args.run, args.overwrite, what="exploration strips"
@@ -436,7 +476,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="swgen", description="Sliced Wasserstein generative models and their baselines."
     )
     parser.add_argument("--version", action="version", version=f"swgen {package_version()}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(
+        dest="command", required=True, help="swgen COMMAND --help shows its options"
+    )
 
     train = commands.add_parser(
         "train",
@@ -482,7 +524,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--truncation", type=float, metavar="T",
         help="draw the latent codes from the prior truncated at T standard deviations (the "
-        "truncation trick: the smaller T, the more typical and the less varied the samples)",
+        "truncation trick: the smaller T, the more typical and the less varied the samples); "
+        "stylegan truncates in W instead, T being psi in [0, 1] (w' = w_avg + psi (w - w_avg))",
     )  # fmt: skip
     sample.add_argument(
         "--jacobian-keep", type=float, metavar="FRACTION",
@@ -490,13 +533,22 @@ def build_parser() -> argparse.ArgumentParser:
         "based truncation; of each component's codes, for a mixture prior): rejects samples "
         "that fall between modes, e.g. blends of two digits",
     )  # fmt: skip
+    sample.add_argument(
+        "--size", metavar="HxW",
+        help="singan: samples of H x W pixels, any size and aspect ratio (default: the training "
+        "image's)",
+    )  # fmt: skip
     sample.set_defaults(handler=_sample)
 
     translate = commands.add_parser(
-        "translate", help="translate every image of a folder with a cyclegan/attention-gan run"
+        "translate",
+        help="translate every image of a folder with a translation run (cyclegan, pix2pix, ...)",
     )
     translate.add_argument("run", metavar="RUN", help=RUN_HELP)
-    translate.add_argument("--input", required=True, help="folder of images (searched in depth)")
+    translate.add_argument(
+        "--input", required=True,
+        help="folder of images, or of label maps for spade (searched in depth)",
+    )  # fmt: skip
     translate.add_argument(
         "-o", "--output", required=True, help="folder for the translations (same relative names)"
     )
@@ -505,8 +557,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="AtoB (default) maps domain A to B, BtoA the other way",
     )  # fmt: skip
     translate.add_argument(
+        "--to", metavar="DOMAIN",
+        help="stargan: the target domain, by name or index (the run's data classes)",
+    )  # fmt: skip
+    translate.add_argument(
         "--save-attention", action="store_true",
         help="attention-gan: also write each attention map as NAME_attention.png",
+    )  # fmt: skip
+    translate.add_argument(
+        "--style", metavar="IMAGE",
+        help="spade with model.style_encoder=true: render every label map in this image's style",
     )  # fmt: skip
     translate.add_argument("--device", default="cpu", help=DEVICE_HELP)
     translate.add_argument("--overwrite", action="store_true", help=OVERWRITE_FOLDER_HELP)
@@ -540,6 +600,11 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--device", default="cpu", help=DEVICE_HELP)
     explore.add_argument("--overwrite", action="store_true", help=OVERWRITE_FOLDER_HELP)
     explore.add_argument("--data", metavar="NEW", help=DATA_HELP)
+    explore.add_argument(
+        "--style-mix", action="store_true",
+        help="stylegan runs: draw the style-mixing grid (coarse, middle and fine styles of source "
+        "images put into destination images) as style_mix.png instead of the strips",
+    )  # fmt: skip
     explore.set_defaults(handler=_explore)
 
     evaluate = commands.add_parser("eval", help="compute every metric that fits the run's data")
@@ -558,7 +623,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--truncation", type=float, metavar="T",
         help="measure samples of the prior truncated at T standard deviations (the truncation "
-        "trick); the metrics go to RUN/eval-truncation-T.json, and eval.json is left as it is",
+        "trick; stylegan: psi in [0, 1], in W); the metrics go to RUN/eval-truncation-T.json, "
+        "and eval.json is left as it is",
     )  # fmt: skip
     evaluate.add_argument(
         "--jacobian-keep", type=float, metavar="FRACTION",
@@ -622,6 +688,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--clear", action="store_true", help="remove every prepared copy of the cache folder"
     )
     prepare.set_defaults(handler=_prepare)
+
+    from swgen.study.commands import add_study_commands
+
+    add_study_commands(commands)
+    from swgen.singan_apps import add_singan_commands
+
+    add_singan_commands(commands)
 
     listing = commands.add_parser("list", help="list models and datasets")
     listing.set_defaults(handler=_list)

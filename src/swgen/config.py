@@ -538,6 +538,7 @@ RANGES: dict[str, Range] = {
     "frames": Range(1, 4096),
     "frame_stride": Range(1, 4096),
     "load_size": Range(1, 4096),
+    "map_classes": Range(1, 256),
     # model:
     "latent_dim": SIZE,
     "code_dim": SIZE,
@@ -598,6 +599,23 @@ RANGES: dict[str, Range] = {
     "lambda_sparse": WEIGHT,
     "lambda_attention_cycle": WEIGHT,
     "pool_size": Range(0, 10**5),
+    # paired translation (pix2pix):
+    "num_downs": Range(2, 16),
+    "dropout_blocks": Range(0, 16),
+    "lambda_l1": WEIGHT,
+    # multi-domain translation (StarGAN):
+    "lambda_cls": WEIGHT,
+    "lambda_rec": WEIGHT,
+    "lambda_gp": WEIGHT,
+    # semantic image synthesis (SPADE):
+    "num_d": Range(1, 8),
+    "spade_hidden": SIZE,
+    "lambda_feat": WEIGHT,
+    "z_dim": SIZE,
+    "encoder_width": SIZE,
+    "lambda_kld": WEIGHT,
+    "lr_generator": RATE,
+    "lr_critic": RATE,
     # PU-GAN's class prior and its schedule, Smooth GAN's generator penalty:
     "pu_prior": Range(0, 1, low_open=True, high_open=True),
     "pu_increase": Range(0, 1),
@@ -618,6 +636,27 @@ RANGES: dict[str, Range] = {
     "adaptive_grow": Range(1, 1e3),
     "content_weight": WEIGHT,
     "adversarial_weight": WEIGHT,
+    # StyleGAN (the style-based generator):
+    "mapping_layers": Range(1, 64),
+    "mapping_lrmul": Range(0, 1e3, low_open=True),
+    "mixing_prob": Range(0, 1),
+    "w_avg_beta": FRACTION,
+    "truncation_layers": Range(1, 1024),
+    "r1_gamma": WEIGHT,
+    "r1_every": Range(1, 10**6),
+    # singan (issue 43)
+    "max_size": Range(1, 4096),
+    "min_size": Range(1, 4096),
+    "scale_factor": Range(0, 1, low_open=True, high_open=True),
+    "nfc": Range(1, 4096),
+    "max_nfc": Range(1, 4096),
+    "layers": Range(2, 64),
+    "steps_per_scale": COUNT,
+    "d_steps": Range(1, 1000),
+    "g_steps": Range(1, 1000),
+    "lr_drop_at": Range(0, 1),
+    "lr_drop": Range(0, 1, low_open=True),
+    "noise_amp": Range(0, 1e6, low_open=True),
 }
 ANY_NUMBER = Range()  # keys without a rule must at least be finite
 

@@ -10,9 +10,13 @@
 * translation (models that map data): per direction, PSNR, SSIM and label preservation of
   held-out translations against their truth where the dataset knows it (``digits-recolour``),
   beside the identity map's, and multi-scale SWD against the target domain
-  (:func:`evaluate_translation`); enhancement (paired data, ``dacal``): PSNR and SSIM of
-  held-out photos at a downscaled size and at full resolution, beside the untouched inputs'
-  (:func:`evaluate_enhancement`, ``swgen.metrics.enhancement``);
+  (:func:`evaluate_translation`); label maps to images (``spade``, or pix2pix on maps): a proxy
+  segmenter's pixel accuracy and mIoU against the input maps and a Fréchet distance in its
+  features (``swgen.metrics.segmentation``); among the domains of labelled images (stargan),
+  per target domain, a proxy domain classifier's accuracy, label preservation and PSNR/SSIM
+  against the truth (:func:`evaluate_domain_translation`); enhancement (paired data,
+  ``dacal``): PSNR and SSIM of held-out photos at a downscaled size and at full resolution,
+  beside the untouched inputs' (:func:`evaluate_enhancement`, ``swgen.metrics.enhancement``);
 * images: multi-scale SWD on pixels (always); ``fid_digits``/``kid_digits``, precision and
   recall on the digits classifier's features for ``digits``, and ``recognised_digits``, the share
   of samples the classifier assigns a class with probability >= 0.9 (beside the same share of
@@ -20,7 +24,13 @@
   Fashion-MNIST and MNIST; ``fid_inception`` when asked for (``--inception``) or when the user
   gives Inception weights; for a run that samples by class (``model.conditional=true``, the AAE's
   supervised prior) on digits, MNIST or Fashion-MNIST, ``label_agreement_<classifier>``: how often
-  the shipped classifier calls a sample drawn for class K class K, overall and per class.
+  the shipped classifier calls a sample drawn for class K class K, overall and per class; for a
+  model with a W space (``stylegan``), ``ppl_w_<net>``/``ppl_z_<net>``, the perceptual path
+  length in W and Z on that classifier's activations (or Inception's when asked for), a proxy of
+  the paper's LPIPS-based one (:mod:`swgen.metrics.path_length`).
+
+One image (models that ``learns_one_image``, ``singan``): ``sifid_proxy`` and
+``diversity`` of samples from scales 0 and 1 (``swgen.metrics.sifid``).
 
 Real statistics come from ``reference_statistics`` (cached per dataset and extractor); generated
 samples come from the EMA generator with a fixed seed, so an evaluation repeats exactly.
@@ -143,6 +153,15 @@ def evaluate_images(
             metrics[f"recall_{name}"] = recall
             metrics[f"recognised_{name}"] = recognised_share(fake[:count], name)
             metrics[f"recognised_{name}_real"] = recognised_share(real_images[:count], name)
+    if getattr(run.model, "style_space", False):  # a W space (StyleGAN): perceptual path length
+        from swgen.metrics.path_length import path_length_metrics
+
+        name = classifier or ("inception" if inception or inception_weights else "digits")
+        slow = name == "inception"  # as fid_inception, at most --inception-n pairs
+        options = {"weights": inception_weights} if slow and inception_weights else {}
+        pairs = min(n, inception_n or n) if slow else n
+        extractor = get_feature_extractor(name, **options)
+        metrics.update(path_length_metrics(run, pairs, seed, extractor))
     metrics.update(class_metrics(run, n, seed))
     return metrics
 
@@ -209,19 +228,28 @@ def evaluate_translation(run: Any, n: int, seed: int) -> dict[str, Any]:
     """Metrics of a model that maps data (``run`` is a ``TrainedRun`` or a ``Trainer``: anything
     with ``model``, ``data`` and ``translate``), per direction, on ``n`` held-out inputs.
 
-    With true translations (``digits-recolour``): ``psnr`` and ``ssim`` against them and, as a
-    floor, ``psnr_identity``/``ssim_identity`` of the untouched inputs. With a shipped
-    classifier: ``label_preservation`` (the classifier's class of the input kept by the output),
-    beside the identity's (``label_preservation_identity``) and the truth's
+    With true translations (``digits-recolour``, ``digits-pairs``): ``psnr`` and ``ssim`` against
+    them and, as a floor, ``psnr_identity``/``ssim_identity`` of the untouched inputs. With a
+    shipped classifier: ``label_preservation`` (the classifier's class of the input kept by the
+    output), beside the identity's (``label_preservation_identity``) and the truth's
     (``label_preservation_truth``, the ceiling). From 16 px: ``multiscale_swd`` between the
     outputs and held-out images of the target domain (realism, without pairs).
     """
     from swgen.metrics import multiscale_swd
+    from swgen.metrics.domain_translation import is_domain_data
     from swgen.metrics.translation import label_preservation, mean_finite, psnr, ssim
 
     data = run.data
-    if data.info.pairing == "paired":
+    if data.info.map_classes:  # label maps -> images: adherence to the map and realism
+        from swgen.metrics.segmentation import evaluate_label_maps
+
+        return evaluate_label_maps(run, n, seed)
+    # Paired photos of any size are measured whole; paired data whose held-out rows are of one
+    # size with their truth (``paired_test``, e.g. ``digits-pairs``) as translations below.
+    if data.info.pairing == "paired" and not getattr(data, "paired_test", False):
         return evaluate_enhancement(run, n)
+    if is_domain_data(data.info):
+        return evaluate_domain_translation(run, n, seed)
     metrics: dict[str, Any] = {}
     for direction in run.model.directions:
         source, target = direction[0], direction[-1]
@@ -256,6 +284,74 @@ def evaluate_translation(run: Any, n: int, seed: int) -> dict[str, Any]:
             found["multiscale_swd"] = multiscale_swd(targets, outputs, seed=seed)["mean"]
         metrics[direction] = found
     return metrics
+
+
+def evaluate_domain_translation(run: Any, n: int, seed: int) -> dict[str, Any]:
+    """Metrics of a model that maps among the domains (classes) of labelled images (StarGAN),
+    per target domain, on ``n`` held-out inputs of the other domains
+    (``swgen.metrics.domain_translation``): ``domain_accuracy`` (a proxy classifier's),
+    beside the inputs' (``_identity``); with a shipped classifier ``label_preservation``
+    (beside the truth's, the ceiling); with true translations (``digits-styles``) ``psnr`` and
+    ``ssim`` against them, beside the inputs'. ``mean``: each averaged over target domains,
+    with ``domain_accuracy_real``, the classifier's accuracy on real held-out images."""
+    from swgen.metrics.domain_translation import domain_classifier_of, viewed
+    from swgen.metrics.translation import label_preservation, mean_finite, psnr, ssim
+
+    data = run.data
+    source = getattr(data, "source", data)  # a RunData opens its dataset here
+    names = data.info.class_names
+    held_out = getattr(source, "held_out_count", None)
+    count = min(n, len(source) if held_out is None else held_out)
+    if count < n:
+        kind = " (their training images: no held-out set)" if held_out is None else ""
+        warnings.warn(
+            f"asked for {n} samples, but the data hold {count} held-out input(s){kind}; "
+            f"measured on those {count}, each once",
+            stacklevel=2,
+        )
+    held = data.sample_batch(count, seed)
+    truth = (
+        data.to_data_space(source.held_out_in_every_domain(count, seed))
+        if hasattr(source, "held_out_in_every_domain")
+        else None
+    )
+    classifier = domain_classifier_of(source, seed)
+    shipped = getattr(source, "classifier", None)
+    metrics: dict[str, Any] = {}
+    for target, name in enumerate(names):
+        others = held.labels != target  # inputs of the other domains
+        if not bool(others.any()):
+            continue
+        inputs, outputs = run.translate(held.x[others], name)[:2]
+        wanted = torch.full((len(inputs),), target)
+        found: dict[str, Any] = {"n": len(inputs)}
+        for suffix, images in (("", outputs), ("_identity", inputs)):
+            found[f"domain_accuracy{suffix}"] = classifier.accuracy(images, wanted)
+        if truth is not None:
+            true = truth[others, target]
+            for suffix, images in (("", outputs), ("_identity", inputs)):
+                found[f"psnr{suffix}"] = mean_finite(psnr(images, true))
+                found[f"ssim{suffix}"] = float(ssim(images, true).mean())
+        if shipped is not None:
+            before = viewed(inputs, held.labels[others], names, source.classifier_view)
+            after = [("", outputs)]
+            if truth is not None:
+                after.append(("_truth", truth[others, target]))
+            for suffix, images in after:
+                found[f"label_preservation{suffix}"] = label_preservation(
+                    before, source.classifier_view(images, name), shipped
+                )
+        metrics[name] = found
+    real = truth.flatten(end_dim=1) if truth is not None else data.to_data_space(held.x)
+    real_domains = (
+        torch.arange(len(names)).repeat(count) if truth is not None else held.labels.cpu()
+    )
+    mean: dict[str, Any] = {"n": count, "translations": sum(f["n"] for f in metrics.values())}
+    for key in next(iter(metrics.values())):
+        if key != "n":
+            mean[key] = float(np.mean([found[key] for found in metrics.values()]))
+    mean["domain_accuracy_real"] = classifier.accuracy(real, real_domains)
+    return {**metrics, "mean": mean}
 
 
 def evaluate_enhancement(run: Any, n: int) -> dict[str, Any]:
@@ -418,6 +514,11 @@ def evaluate_run(
     if run.model.maps_data:
         metrics = evaluate_translation(run, n, seed)
         n = max(found["n"] for found in metrics.values())  # held-out inputs, each used once
+    elif getattr(run.model, "learns_one_image", False):  # singan: SIFID proxy and diversity
+        from swgen.metrics.sifid import single_image_scores
+
+        metrics = single_image_scores(run.model, n, seed)
+        n = metrics["samples"]
     elif run.data.info.kind == "points":
         metrics = evaluate_points(run, n, seed)
     elif run.data.info.kind == "video":

@@ -13,6 +13,10 @@ Writes, for image data, one strip per experiment:
 
 The other strips walk codes of ``N(0, I)``, whatever the prior.
 
+``swgen explore --style-mix`` draws, for a model with a style space (StyleGAN), the style-mixing
+grid instead (``style_mix.png``, :func:`style_mixing`): coarse, middle and fine styles of source
+images put into destination images.
+
 For 2D data the same codes are drawn as scatter plots over real samples, and every experiment is
 also saved as ``<name>.npy`` (the generated samples, in data coordinates).
 
@@ -31,6 +35,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from swgen.errors import UserError
 from swgen.models.latent_prior import component_means
 from swgen.outputs import OutputFolder
 from swgen.plots import image_grid, labelled_scatter, save_picture, scatter_plot
@@ -128,4 +133,40 @@ def code_space(run: TrainedRun, output: OutputFolder, seed: int = 0, n: int = 20
         np.save(written[2], batch.labels.numpy())
     np.save(written[1], codes.numpy())
     save_picture(picture, written[0])
+    return written
+
+
+@torch.no_grad()
+def style_mixing(
+    run: TrainedRun, output: OutputFolder, seed: int = 0, sources: int = 5, per_kind: int = 2
+) -> list[Path]:
+    """``style_mix.png`` for a model with a W space (``style_space``, StyleGAN), as the paper's
+    Figure 3: a top row of ``sources`` images; then, for coarse, middle and fine styles in turn
+    (``model.style_ranges()``), ``per_kind`` rows, each a destination image followed by the
+    destination with those styles taken from each source. One noise draw serves every image, so
+    only the styles differ. Refused (one line) for any other model."""
+    model = run.model
+    if not getattr(model, "style_space", False):
+        raise UserError(
+            f"--style-mix needs a model with a style space (stylegan); this run holds "
+            f"{run.config.model_name}: drop --style-mix"
+        )
+    output.check()
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    kinds = model.style_ranges()
+    codes = torch.randn(sources + per_kind * len(kinds), model.latent_dim, generator=generator)
+    w = model.map_latents(codes.to(model.device))
+    source_w, destination_w = w[:sources], w[sources:]
+    noise = [maps[:1] for maps in model.noise_maps(1, generator)]  # broadcast over the batch
+    blank = torch.ones(1, *run.data.info.shape, device=model.device)  # white in data space
+    cells = [blank, model.synthesize(source_w, noise)]
+    for layers, destinations in zip(kinds.values(), destination_w.split(per_kind), strict=True):
+        for destination in destinations:
+            cells.append(model.synthesize(destination[None], noise))
+            mixed = model.mix(destination.expand(sources, -1), source_w, layers)
+            cells.append(model.synthesize(mixed, noise))
+    images = run.data.to_data_space(torch.cat(cells).float()).cpu()
+    written = output.claim(["style_mix.png"])
+    save_picture(image_grid(images, columns=sources + 1), written[0])
     return written

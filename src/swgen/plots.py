@@ -36,24 +36,31 @@ def image_grid(images: Tensor, columns: int | None = None, padding: int = 2) -> 
     return Image.fromarray(canvas[..., 0] if channels == 1 else canvas)
 
 
-def panel_grid(panels: list[Tensor], padding: int = 2) -> Image.Image:
+def panel_grid(
+    panels: list[Tensor], padding: int = 2, groups_per_row: int | None = None
+) -> Image.Image:
     """Panels ``[input, output, ...]`` of the same n samples, each (n, C, H, W) in [0, 1] (one
     channel is repeated to C; clips (n, C, T, H, W) show their frames in a row): one group of
-    panels side by side per sample, groups tiled so the picture is about square."""
+    panels side by side per sample, ``groups_per_row`` groups in a row (default: so many that
+    the picture is about square; 1: a row per sample, e.g. an input in every domain)."""
     # A clip (n, C, T, H, W) shows as its frames side by side, (n, C, H, T * W).
     panels = [p.permute(0, 1, 3, 2, 4).flatten(3) if p.dim() == 5 else p for p in panels]
     channels = max(p.shape[1] for p in panels)
     panels = [p.expand(-1, channels, -1, -1) if p.shape[1] == 1 else p for p in panels]
     count = len(panels[0])
-    groups = max(1, math.ceil(math.sqrt(count / len(panels))))
+    groups = groups_per_row or max(1, math.ceil(math.sqrt(count / len(panels))))
     tiles = torch.stack(panels, dim=1).flatten(end_dim=1)  # sample-major order
     return image_grid(tiles, columns=groups * len(panels), padding=padding)
 
 
 def translation_panels(data: Any, x: Tensor, translated: dict[str, Tensor]) -> list[Tensor]:
     """``[input, output, ...]`` in [0, 1] from model-space input ``x`` and a model's
-    ``translate`` panels (model-space ``"output"``; other panels, such as attention, in [0, 1])."""
-    panels = [data.to_data_space(x.float().cpu())]
+    ``translate`` panels (model-space ``"output"``; other panels, such as attention, in [0, 1]).
+    Label maps (``data.info.map_classes > 0``) show in the colours of :func:`label_map_colours`."""
+    if data.info.map_classes:
+        panels = [label_map_colours(x)]
+    else:
+        panels = [data.to_data_space(x.float().cpu())]
     for name, panel in translated.items():
         panel = panel.float().cpu()
         panels.append(data.to_data_space(panel) if name == "output" else panel.clamp(0, 1))
@@ -112,6 +119,33 @@ CLASS_COLOURS = (
     (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
     (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
 )  # fmt: skip
+
+
+def class_palette(classes: int) -> Tensor:
+    """(classes, 3) colours in [0, 1], fixed per class index: :data:`CLASS_COLOURS` for the
+    first ten, then the PASCAL VOC palette's bit interleaving of the index (distinct to 256)."""
+    colours = []
+    for k in range(classes):
+        if k < len(CLASS_COLOURS):
+            colours.append(CLASS_COLOURS[k])
+            continue
+        red = green = blue = 0
+        index = k
+        for bit in range(8):
+            red |= ((index >> 0) & 1) << (7 - bit)
+            green |= ((index >> 1) & 1) << (7 - bit)
+            blue |= ((index >> 2) & 1) << (7 - bit)
+            index >>= 3
+        colours.append((red, green, blue))
+    return torch.tensor(colours, dtype=torch.float32) / 255
+
+
+def label_map_colours(maps: Tensor) -> Tensor:
+    """(N, 1, H, W) class indices -> (N, 3, H, W) in [0, 1], class ``k`` in colour
+    ``class_palette(...)[k]``, the same in every picture."""
+    indices = maps.detach().cpu().long().clamp(min=0)[:, 0]
+    palette = class_palette(int(indices.max()) + 1 if indices.numel() else 1)
+    return palette[indices].permute(0, 3, 1, 2).contiguous()
 
 
 def labelled_scatter(

@@ -17,6 +17,8 @@ channel is set aside, never mapped, and put back (:func:`read_keeping_mode`).
 
 from __future__ import annotations
 
+import contextlib
+import typing
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +28,7 @@ import torch
 from PIL import Image, ImageOps
 
 from swgen.data.folder import UNREADABLE, image_files, read_image, to_8_bit
+from swgen.data.label_maps import read_map_input
 from swgen.errors import UserError
 from swgen.outputs import OutputFolder
 from swgen.plots import to_uint8_images
@@ -39,15 +42,19 @@ def translate_folder(
     direction: str = "AtoB",
     save_attention: bool = False,
     keep_modes: bool = False,
+    style: str | Path | None = None,
 ) -> tuple[int, int]:
     """Translate every image under ``input_dir`` into the ``output`` folder (checked by the rule
-    of :mod:`swgen.outputs` before anything is read); returns (written, skipped)."""
+    of :mod:`swgen.outputs` before anything is read); returns (written, skipped). A run whose
+    data are label maps (``map_classes``) reads each input as a label map
+    (:func:`swgen.data.label_maps.read_map_input`); ``style``: an image whose style a model with
+    a style encoder (spade) gives every output."""
     source, out = Path(input_dir).expanduser(), output.root
     model = run.model
     if not model.maps_data:
         raise UserError(
             f"this run holds a {run.config.model_name} model, which does not translate images; "
-            "give the run folder of a cyclegan or attention-gan run"
+            "give the run folder of a translation run (cyclegan, pix2pix, stargan, spade, ...)"
         )
     if direction not in model.directions:
         raise UserError(
@@ -67,6 +74,7 @@ def translate_folder(
                     f"--save-attention: {run.config.model_name} has no attention maps; "
                     "drop the flag (attention-gan has them)"
                 )
+    styling = style_scope(run, style)
     output.check()
     relative = [path.relative_to(source) for path in paths]
     # Translations keep their inputs' names; attention maps claim theirs after them, so a
@@ -83,12 +91,15 @@ def translate_folder(
         try:
             if keep_modes:
                 x, restore = read_keeping_mode(path, channels)
+            elif run.data.info.map_classes:
+                x, restore = read_map_input(path, run.data.info.map_classes), None
             else:
                 x, restore = to_model_space(read_image(path, mode), channels), None
         except UNREADABLE:
             skipped += 1
             continue
-        panels = run.translate(x, direction)
+        with styling():
+            panels = run.translate(x, direction)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             if restore is not None:
@@ -113,6 +124,44 @@ def translate_folder(
             f"input folder '{source}': skipped {skipped} unreadable image file(s)", stacklevel=2
         )
     return written, skipped
+
+
+def target_domain(model: typing.Any, to: str | None) -> str:
+    """The direction of ``swgen translate --to DOMAIN`` for a model that maps among the domains
+    of labelled images (``model.domains``, stargan): the domain's name, given by name or index."""
+    domains = getattr(model, "domains", ())
+    if not domains:
+        raise UserError(
+            "--to names a target domain, for runs that translate among several domains "
+            "(stargan); drop it, and use --direction AtoB or BtoA"
+        )
+    if to is None:
+        raise UserError(
+            f"this run translates among the domains {', '.join(domains)}; name the target with "
+            "--to DOMAIN (a name or an index)"
+        )
+    return domains[model.domain_index(to)]
+
+
+def style_scope(run: TrainedRun, style: str | Path | None) -> Callable[[], typing.Any]:
+    """A context for each translation: the style of the image ``style`` (read in the run's
+    image channels) in force for a model with a style encoder, nothing when ``style`` is None."""
+    if style is None:
+        return contextlib.nullcontext
+    model = run.model
+    if not hasattr(model, "style_of"):
+        raise UserError(
+            f"--style: {run.config.model_name} has no style encoder; drop --style (spade with "
+            "model.style_encoder=true takes one)"
+        )
+    path = Path(style).expanduser()
+    channels = run.data.info.target_shape[0]
+    try:
+        image = read_image(path, "L" if channels == 1 else "RGB")
+    except UNREADABLE:
+        raise UserError(f"--style: cannot read '{path}' as an image; give a PNG or JPEG") from None
+    code = model.style_of(to_model_space(image, channels))
+    return lambda: model.styled(code)
 
 
 def to_model_space(image: Image.Image, channels: int) -> torch.Tensor:

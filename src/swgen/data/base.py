@@ -29,7 +29,9 @@ class DataConfig:
     frame_stride: int = 1  # video folders: keep every ``frame_stride``-th frame of a video
     load_size: int | None = None  # two domains: train on random crops of images loaded this big
     flip: bool | None = None  # two domains: random mirror flips (None: on for folders, as CycleGAN)
+    direction: Literal["AtoB", "BtoA"] = "AtoB"  # paired data: BtoA swaps inputs and targets
     cache_dir: str | None = None  # prepared copies of folders (None: ~/.cache/swgen/prepared)
+    map_classes: int | None = None  # label maps: classes (None: the largest index in them + 1)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class DataInfo:
       ``x`` rows are (1, H, W) class indices ``0 .. map_classes - 1`` stored as float (not in
       [-1, 1]); a model one-hot encodes them (``swgen.nn.label_maps.one_hot``). ``y`` holds the
       images, of shape ``y_shape``.
+    * ``single_image``: the data are one image (``--data image:PATH``), which a model learning
+      from one image (SinGAN) reads whole; other models train on it as on any image set.
 
     Kinds are data, not classes: each model checks the kinds and extras it can train on.
     """
@@ -62,6 +66,7 @@ class DataInfo:
     pairing: Literal["none", "paired", "unpaired"] = "none"
     y_shape: tuple[int, ...] | None = None
     map_classes: int = 0
+    single_image: bool = False  # every sample is the one image a single-image model learns
 
     @property
     def is_pixels(self) -> bool:

@@ -13,8 +13,13 @@ show centre crops of them (:meth:`PairedImages.held_out`).
 Folder layout (``--data FOLDER``): ``FOLDER/input`` and ``FOLDER/target`` holding the same
 relative file names (any depth), and optionally ``FOLDER/test/input`` and ``FOLDER/test/target``
 for held-out pairs (else the training pairs are the held-out ones). An input and its target must
-have the same size. Each split is read from its prepared copy (``swgen.data.prepared``): the
-pairs decoded once, at their own sizes, on every core, then memory-mapped and read per crop.
+have the same size. pix2pix's aligned layout (``--data paired-folders data.path=FOLDER``, the
+pix2pix code's ``AlignedDataset``): ``FOLDER/train`` holding files that each show an input and its
+target side by side (width 2W: left half A, right half B), and optionally ``FOLDER/test`` (or
+else ``FOLDER/val``) for held-out pairs. ``data.direction=BtoA`` swaps inputs and targets in
+both layouts (target -> input; right half -> left half). Each split is read from its prepared
+copy (``swgen.data.prepared``): the pairs decoded once, at their own sizes, on every core, then
+memory-mapped and read per crop.
 
 ``photo-pairs`` (bundled, no download): the targets are the two photos scikit-learn ships
 (``china.jpg``, ``flower.jpg``, 640 x 427) and, when scikit-image is installed, its colour
@@ -266,6 +271,19 @@ def paired_folders(root: Path) -> dict[str, tuple[Path, Path]] | None:
 DECODER = "paired-1"  # bumped whenever decoding changes what a prepared copy holds
 
 
+def aligned_folders(root: Path) -> dict[str, Path] | None:
+    """The folder of each split of pix2pix's aligned layout under ``root`` (``train``, and
+    ``test`` or else ``val``), or None when ``root`` has no ``train/``."""
+    if not (root / "train").is_dir():
+        return None
+    found = {"train": root / "train"}
+    for name in ("test", "val"):
+        if (root / name).is_dir():
+            found["test"] = root / name
+            break
+    return found
+
+
 def decode_pair(paths: tuple[str, str], mode: str) -> tuple[str, Any]:
     """One pair for a prepared copy, in a worker process: ``("ok", (x, y))`` as (C, H, W)
     uint8, ``("too_large", path)``, ``("unreadable", None)`` or ``("sizes", (x, y) shapes)``."""
@@ -281,13 +299,49 @@ def decode_pair(paths: tuple[str, str], mode: str) -> tuple[str, Any]:
     return ("ok", (x, y))
 
 
+def decode_aligned(path: str, mode: str) -> tuple[str, Any]:
+    """One side-by-side file for a prepared copy, in a worker process: ``("ok", (left,
+    right))`` as (C, H, W) uint8, ``("odd", (width, height))``, or as :func:`decode_pair`."""
+    try:
+        image = np.asarray(read_image(Path(path), mode), np.uint8)
+    except ImageTooLarge as error:
+        return ("too_large", str(error.path))
+    except UNREADABLE:
+        return ("unreadable", None)
+    image = image[None] if image.ndim == 2 else np.ascontiguousarray(image.transpose(2, 0, 1))
+    height, width = image.shape[-2:]
+    if width % 2:
+        return ("odd", (width, height))
+    half = width // 2
+    return ("ok", (image[..., :half].copy(), image[..., half:].copy()))
+
+
+def pair_error(name: str, status: str, payload: Any) -> UserError:
+    """The one-line error of a pair that cannot be one (:func:`decode_pair`,
+    :func:`decode_aligned`)."""
+    if status == "odd":
+        width, height = payload
+        return UserError(
+            f"'{name}' is {width} x {height}, an odd width, so not an input and its target side "
+            "by side (each W wide); give files of width 2W, input on the left"
+        )
+    (_, h0, w0), (_, h1, w1) = payload
+    return UserError(
+        f"input '{name}' is {w0} x {h0} but its target is {w1} x {h1}; give each input and its "
+        "target the same size"
+    )
+
+
 class PreparedPairs(Sequence[tuple[Tensor, Tensor]]):
     """The pairs of a prepared copy: item ``i`` is (input, target), uint8 (C, H, W) tensors over
-    the memory-mapped file, checked against their CRC the first time they are read."""
+    the memory-mapped file, checked against their CRC the first time they are read; with
+    ``swap`` (``data.direction=BtoA``), (target, input)."""
 
-    def __init__(self, copy: Prepared) -> None:
+    def __init__(self, copy: Prepared, swap: bool = False) -> None:
         self.copy = copy
         self.inputs, self.targets = copy.rows("inputs"), copy.rows("targets")
+        if swap:
+            self.inputs, self.targets = self.targets, self.inputs
 
     def __len__(self) -> int:
         return len(self.inputs)
@@ -319,7 +373,12 @@ def pair_sizes(pairs: Sequence[tuple[Tensor, Tensor]]) -> list[tuple[int, int]]:
 
 
 def read_pairs(
-    inputs: Path, targets: Path, mode: str, limit: int | None = None, cache: Path | None = None
+    inputs: Path,
+    targets: Path,
+    mode: str,
+    limit: int | None = None,
+    cache: Path | None = None,
+    swap: bool = False,
 ) -> tuple[PreparedPairs, list[str]]:
     """The pairs of two folders matched by relative file name (see the module docstring), from
     their prepared copy in ``cache`` (built on first use)."""
@@ -341,43 +400,79 @@ def read_pairs(
             f"'{example}' is only in {side}/); give every input its target under the same name"
         )
     names = sorted(in_names)[:limit]
+    items = [(str(in_names[name]), str(target_names[name])) for name in names]
+    settings = {"reader": "pairs", "mode": mode, "limit": limit, "decoder": DECODER,
+                "folders": [inputs.name, targets.name]}  # fmt: skip
+    return prepare_pairs(
+        inputs.parent, names, items, functools.partial(decode_pair, mode=mode), settings,
+        [*input_files, *target_files], cache, swap,
+        f"paired folders '{inputs}' and '{targets}' have no readable pairs", inputs,
+    )  # fmt: skip
+
+
+def read_aligned(
+    folder: Path, mode: str, limit: int | None = None, cache: Path | None = None, swap: bool = False
+) -> tuple[PreparedPairs, list[str]]:
+    """The pairs of pix2pix's aligned layout in ``folder`` (each file input | target, see the
+    module docstring), from their prepared copy in ``cache`` (built on first use)."""
+    files = scan_files(folder, IMAGE_SUFFIXES)
+    if not files:
+        raise UserError(
+            f"folder '{folder}' holds no PNG, JPEG, BMP or WebP files; put each input and its "
+            "target there side by side in one file (input on the left)"
+        )
+    paths = {e.path.relative_to(folder).as_posix(): e.path for e in files}
+    names = sorted(paths)[:limit]
+    settings = {"reader": "aligned", "mode": mode, "limit": limit, "decoder": DECODER,
+                "folders": [folder.name]}  # fmt: skip
+    return prepare_pairs(
+        folder.parent, names, [str(paths[name]) for name in names],
+        functools.partial(decode_aligned, mode=mode), settings, files, cache, swap,
+        f"aligned folder '{folder}' has no readable pairs", folder,
+    )  # fmt: skip
+
+
+def prepare_pairs(
+    root: Path,
+    names: list[str],
+    items: list[Any],
+    decode: Any,
+    settings: dict[str, Any],
+    files: list[Any],
+    cache: Path | None,
+    swap: bool,
+    nothing: str,
+    where: Path,
+) -> tuple[PreparedPairs, list[str]]:
+    """The prepared copy of the pairs ``decode`` makes of ``items`` (one per name), opened as
+    :class:`PreparedPairs`; ``nothing`` says that none was readable, ``where`` what warns."""
 
     def build(writer: CopyWriter) -> dict[str, Any]:
         kept, unreadable, too_large = [], 0, []
-        items = [(str(in_names[name]), str(target_names[name])) for name in names]
-        decode = functools.partial(decode_pair, mode=mode)
-        results = decode_in_order(decode, items, f"preparing {inputs.parent.name}")
+        results = decode_in_order(decode, items, f"preparing {root.name}")
         with contextlib.closing(results):
             for name, (status, payload) in zip(names, results, strict=True):
                 if status == "too_large":
                     too_large.append(ImageTooLarge(Path(payload)))
                 elif status == "unreadable":
                     unreadable += 1
-                elif status == "sizes":
-                    (_, h0, w0), (_, h1, w1) = payload
-                    raise UserError(
-                        f"input '{name}' is {w0} x {h0} but its target is {w1} x {h1}; give "
-                        "each input and its target the same size"
-                    )
+                elif status != "ok":
+                    raise pair_error(name, status, payload)
                 else:
                     writer.append("inputs", payload[0])
                     writer.append("targets", payload[1])
                     kept.append(name)
         if not kept:
             raise nothing_readable(
-                f"paired folders '{inputs}' and '{targets}' have no readable pairs",
-                str(len(names)), unreadable, too_large, "give PNG or JPEG files",
-            )  # fmt: skip
+                nothing, str(len(names)), unreadable, too_large, "give PNG or JPEG files"
+            )
         return {"names": kept, "notes": skipped_notes(unreadable, too_large, "pair(s)")}
 
-    root = inputs.parent
-    settings = {"reader": "pairs", "mode": mode, "limit": limit, "decoder": DECODER,
-                "folders": [inputs.name, targets.name]}  # fmt: skip
     cache = cache_root() if cache is None else cache
-    copy = prepared_copy(root, settings, [*input_files, *target_files], build, cache)
+    copy = prepared_copy(root, settings, files, build, cache)
     if copy.meta["notes"]:
-        warnings.warn(f"'{inputs}': {'; '.join(copy.meta['notes'])}", stacklevel=2)
-    return PreparedPairs(copy), list(copy.meta["names"])
+        warnings.warn(f"'{where}': {'; '.join(copy.meta['notes'])}", stacklevel=3)
+    return PreparedPairs(copy, swap), list(copy.meta["names"])
 
 
 def load_paired(root: str | Path, config: DataConfig) -> PairedImages:
@@ -385,29 +480,40 @@ def load_paired(root: str | Path, config: DataConfig) -> PairedImages:
     if not root.is_dir():
         raise UserError(f"data folder '{root}' does not exist or is not a folder")
     found = paired_folders(root)
-    if found is None or "train" not in found:
+    aligned = aligned_folders(root) if found is None else None
+    if (found is None or "train" not in found) and aligned is None:
         raise UserError(
-            f"data folder '{root}' holds no input/ and target/ folders; put each degraded input "
-            "in input/ and its target in target/ under the same file name"
+            f"data folder '{root}' holds no input/ and target/ folders, nor train/ of input | "
+            "target files side by side (pix2pix's layout); put each input in input/ and its "
+            "target in target/ under the same file name"
         )
     size = check_image_size(config)
     mode = "L" if image_channels(config, 3) == 1 else "RGB"
     cache = cache_root(config.cache_dir)
-    train, names = read_pairs(*found["train"], mode, config.limit, cache)
+    swap = config.direction == "BtoA"
     test = None
-    if "test" in found:
-        test, names = read_pairs(*found["test"], mode, cache=cache)
+    if aligned is not None:
+        train, names = read_aligned(aligned["train"], mode, config.limit, cache, swap)
+        if "test" in aligned:
+            test, names = read_aligned(aligned["test"], mode, cache=cache, swap=swap)
+    else:
+        assert found is not None
+        train, names = read_pairs(*found["train"], mode, config.limit, cache, swap)
+        if "test" in found:
+            test, names = read_pairs(*found["test"], mode, cache=cache, swap=swap)
     flip = True if config.flip is None else bool(config.flip)
     return PairedImages("paired-folders", train, size, flip, test, names)
 
 
 @DATASETS.register(
-    "paired-folders", summary="input/ and target/ photos of the same names, for enhancement (yours)"
+    "paired-folders",
+    summary="input/ and target/ of the same names, or train/ of input|target files (yours)",
 )
 def paired(config: DataConfig) -> PairedImages:
     if not config.path:
         raise UserError(
-            "dataset 'paired-folders' needs data.path, a folder with input/ and target/"
+            "dataset 'paired-folders' needs data.path, a folder with input/ and target/ (or "
+            "train/ of input | target files side by side)"
         )
     return load_paired(config.path, config)
 

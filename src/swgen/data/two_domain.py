@@ -295,15 +295,12 @@ def to_uint8(images: Tensor) -> Tensor:
     return images.mul(255).round_().clamp_(0, 255).to(torch.uint8)
 
 
-@DATASETS.register(
-    "digits-recolour",
-    summary="digits in two colourings with the true translation, for translation (bundled)",
-)
-def digits_recolour(config: DataConfig) -> TwoDomainImages:
+def recoloured_digits(config: DataConfig) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The digits in both colourings, uint8 (N, 3, S, S) grey ``a`` and :func:`recolour`-ed
+    ``b`` at the load size, and the fixed split of their indices, the same for every run and
+    every dataset made of them (``digits-recolour``, ``digits-pairs``): held-out, training."""
     from sklearn.datasets import load_digits  # scikit-learn is slow to import; only here
 
-    if image_channels(config, 3) != 3:
-        raise UserError("digits-recolour is in colour; leave data.channels at 3 (or null)")
     bunch = load_digits()
     count = take_limit(config, len(bunch.images))
     if count < 4:
@@ -311,12 +308,21 @@ def digits_recolour(config: DataConfig) -> TwoDomainImages:
     size = load_size(config)
     grey = grayscale_to_uint8(np.asarray(bunch.images[:count], np.float32) / 16.0, size, 1)
     grey = grey.float() / 255.0
-    # A fixed split, the same for every run: held-out digits, then A's and B's training halves.
     order = torch.randperm(count, generator=torch.Generator().manual_seed(0))
     held = min(HELD_OUT, count // 4)
-    test, train = order[:held], order[held:]
-    train_a, train_b = train[: len(train) // 2], train[len(train) // 2 :]
     a, b = to_uint8(grey.expand(-1, 3, -1, -1)), to_uint8(recolour(grey))
+    return a, b, order[:held], order[held:]
+
+
+@DATASETS.register(
+    "digits-recolour",
+    summary="digits in two colourings with the true translation, for translation (bundled)",
+)
+def digits_recolour(config: DataConfig) -> TwoDomainImages:
+    if image_channels(config, 3) != 3:
+        raise UserError("digits-recolour is in colour; leave data.channels at 3 (or null)")
+    a, b, test, train = recoloured_digits(config)
+    train_a, train_b = train[: len(train) // 2], train[len(train) // 2 :]
     return TwoDomainImages(
         "digits-recolour", a[train_a], b[train_b], size=config.image_size,
         flip=flip_default(config, False), test_a=a[test], test_b=b[test], paired_test=True,

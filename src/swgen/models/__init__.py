@@ -7,8 +7,12 @@ the baselines of the SWGAN paper's comparison: ``wae`` (MMD or latent GAN penalt
 ``swg`` (sliced Wasserstein distance on discriminator features); progressive growing (Karras et
 al. 2018) with the WGAN-GP or the SWGAN critic: ``pg-wgan`` and ``pg-swgan``, and their 3-D
 convolutional versions for video, ``pg-wgan-3d`` and ``pg-swgan-3d``; unpaired image-to-image
-translation: ``cyclegan`` (Zhu et al. 2017) and ``attention-gan`` (Chen et al. 2018); photo
-enhancement: ``dacal`` (DACAL / MUSPE, Huang et al. 2019). The lectures' zoo: ``dcgan``,
+translation: ``cyclegan`` (Zhu et al. 2017) and ``attention-gan`` (Chen et al. 2018); paired
+translation: ``pix2pix`` (Isola et al. 2017, U-Net and conditional PatchGAN); photo
+enhancement: ``dacal`` (DACAL / MUSPE, Huang et al. 2019); the style-based generator
+``stylegan`` (Karras et al. 2019); semantic image synthesis from label maps: ``spade`` (Park
+et al. 2019). One image: ``singan``
+(Rott Shaham et al. 2019). The lectures' zoo: ``dcgan``,
 ``lsgan`` and ``hinge-gan`` (the GAN under other defaults and losses; every GAN loss by name
 in ``gan_losses``, with PU-GAN's form), ``vae`` and ``aae``.
 """
@@ -23,8 +27,13 @@ from swgen.models import (  # noqa: F401  (registers the models)
     dcgan,
     gan,
     loss_gans,
+    pix2pix,
     progressive,
     progressive_3d,
+    singan,
+    spade,
+    stargan,
+    stylegan,
     swae,
     swg,
     swgan,

@@ -53,6 +53,11 @@ def check_training_size(image_size: int, critic_layers: int | None = None) -> No
             f"generators halve it twice); use a multiple of {STRIDE} from {MIN_SIZE} up, "
             "e.g. 8, 12, 16, 32, 128 or 256"
         )
+    check_critic_layers(image_size, critic_layers)
+
+
+def check_critic_layers(image_size: int, critic_layers: int | None) -> None:
+    """Refuse ``critic_layers`` halvings that leave a PatchGAN map under 3 x 3 (no patches)."""
     most = max(layers for layers in range(1, 17) if image_size >> layers >= 3)
     if critic_layers is not None and critic_layers > most:
         raise UserError(
@@ -140,10 +145,14 @@ class ResnetGenerator(nn.Module):
 
 
 class PatchCritic(nn.Module):
-    """PatchGAN: ``(n, C, H, W) -> (n, 1, h, w)`` scores, one per overlapping patch."""
+    """PatchGAN: ``(n, C, H, W) -> (n, 1, h, w)`` scores, one per overlapping patch.
 
-    def __init__(self, channels: int, width: int, n_layers: int) -> None:
+    ``norm="batch"`` is pix2pix's (its code's default ``--norm batch``; convolutions before a
+    batch norm then have no bias, the code's ``use_bias``), ``"instance"`` CycleGAN's."""
+
+    def __init__(self, channels: int, width: int, n_layers: int, norm: str = "instance") -> None:
         super().__init__()
+        batch_norm = norm == "batch"
         layers: list[nn.Module] = [
             nn.Conv2d(channels, width, 4, stride=2, padding=1),
             nn.LeakyReLU(0.2, True),
@@ -152,9 +161,10 @@ class PatchCritic(nn.Module):
         for index in range(1, n_layers + 1):
             previous, multiple = multiple, min(2**index, 8)
             stride = 2 if index < n_layers else 1
+            channels_in, channels_out = width * previous, width * multiple
             layers += [
-                nn.Conv2d(width * previous, width * multiple, 4, stride=stride, padding=1),
-                nn.InstanceNorm2d(width * multiple),
+                nn.Conv2d(channels_in, channels_out, 4, stride, padding=1, bias=not batch_norm),
+                (nn.BatchNorm2d if batch_norm else nn.InstanceNorm2d)(channels_out),
                 nn.LeakyReLU(0.2, True),
             ]
         layers.append(nn.Conv2d(width * multiple, 1, 4, stride=1, padding=1))
@@ -198,11 +208,14 @@ def pad_to_multiple(x: Tensor, multiple: int = STRIDE, minimum: int = MIN_SIZE) 
     return F.pad(x, (0, target(width) - width, 0, target(height) - height), mode="replicate")
 
 
-def translate_any_size(network: Callable[[Tensor], T], x: Tensor) -> T:
-    """``network(x)`` for an input of any size: padded to what the network takes, each output
-    cropped back to ``x``'s height and width (a tuple of outputs, e.g. with attention, too)."""
+def translate_any_size(
+    network: Callable[[Tensor], T], x: Tensor, multiple: int = STRIDE, minimum: int = MIN_SIZE
+) -> T:
+    """``network(x)`` for an input of any size: padded to what the network takes (sides
+    multiples of ``multiple``, at least ``minimum``; the ResNet generators' by default), each
+    output cropped back to ``x``'s height and width (a tuple of outputs, e.g. with attention)."""
     height, width = x.shape[-2:]
-    out = network(pad_to_multiple(x))
+    out = network(pad_to_multiple(x, multiple, minimum))
     if isinstance(out, tuple):
         return tuple(o if o is None else o[..., :height, :width] for o in out)  # type: ignore
     return out[..., :height, :width]

@@ -130,6 +130,7 @@ def data_record(config: Any, info: DataInfo) -> dict[str, Any]:
             "pairing": info.pairing,
             "y_shape": None if info.y_shape is None else list(info.y_shape),
             "map_classes": info.map_classes,
+            "single_image": info.single_image,
         }
     }
     folder = user_folder(config)
@@ -152,6 +153,7 @@ def recorded_info(record: Any) -> DataInfo | None:
             pairing=info["pairing"],
             y_shape=None if info["y_shape"] is None else tuple(int(v) for v in info["y_shape"]),
             map_classes=int(info.get("map_classes", 0)),
+            single_image=bool(info.get("single_image", False)),
         )
     except (KeyError, TypeError, ValueError):
         return None

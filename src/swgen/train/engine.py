@@ -636,7 +636,10 @@ class Trainer:
             return None
         if self.model.maps_data:
             held_out = self.data.sample_batch(self.config.train.grid_size, self.config.train.seed)
-            picture = panel_grid(self.translate(held_out.x, self.model.directions[0]))
+            panels = self.translate(held_out.x, self.model.directions[0])
+            if held_out.y is not None and self.data.info.pairing == "paired":
+                panels.append(self.data.to_data_space(held_out.y.float().cpu()))  # the truth
+            picture = panel_grid(panels)
         else:
             picture = self._sample_picture()
         path = self.folder.sample_grid(self.step)
