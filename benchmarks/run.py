@@ -70,6 +70,7 @@ import metric_sanity  # noqa: E402
 import options  # noqa: E402
 import pix2pix  # noqa: E402
 import prepared_data  # noqa: E402
+import preset_times  # noqa: E402
 import presets  # noqa: E402
 import progressive  # noqa: E402
 import pu_gan  # noqa: E402
@@ -165,6 +166,11 @@ def main() -> None:
     parser.add_argument(
         "--only-conditional", action="store_true", help="run only the conditional DCGAN section"
     )
+    parser.add_argument("--skip-preset-times", action="store_true")
+    parser.add_argument(
+        "--only-preset-times", action="store_true", help="run only the course presets' timing"
+    )
+    parser.add_argument("--preset-probe-steps", type=int, default=40, help="steps per probe")
     parser.add_argument("--skip-prepared", action="store_true")
     parser.add_argument(
         "--only-prepared", action="store_true", help="run only the prepared-copies section"
@@ -194,6 +200,7 @@ def main() -> None:
         "prepared": args.only_prepared,
         "singan": args.only_singan,
         "stylegan": args.only_stylegan,
+        "preset-times": args.only_preset_times,
     }
     if any(only.values()):
         args.skip_speed = args.skip_quality = args.skip_metrics = args.skip_ablations = True
@@ -209,6 +216,7 @@ def main() -> None:
         args.skip_prepared = args.skip_prepared or not only["prepared"]
         args.skip_singan = args.skip_singan or not only["singan"]
         args.skip_stylegan = args.skip_stylegan or not only["stylegan"]
+        args.skip_preset_times = args.skip_preset_times or not only["preset-times"]
 
     speed_json = HERE / "results" / "speed.json"
     if not args.skip_speed:
@@ -295,6 +303,11 @@ def main() -> None:
             + (["--pix2pix-steps", str(steps)] if steps else [])
         )
         text = record(sections, text, "pix2pix", f"Run of {today} (`{command}`).\n\n{report}")
+    if not (args.quick or args.skip_preset_times):
+        probe = args.preset_probe_steps
+        report = preset_times.render(preset_times.measure(probe), probe)
+        command = f"python benchmarks/run.py --only-preset-times --preset-probe-steps {probe}"
+        text = record(sections, text, "preset-times", f"Run of {today} (`{command}`).\n\n{report}")
     if not (args.quick or args.skip_singan):
         report = singan.run_singan(Path(args.out), args.singan_data)
         command = f"python benchmarks/run.py --only-singan --singan-data {args.singan_data}"
