@@ -174,6 +174,8 @@ def folder_fingerprint(root: Path) -> tuple[int, str]:
     not hash contents (a 200,000-image folder is listed in seconds) and ignores modification
     times, so a folder copied elsewhere keeps its fingerprint (a prepared copy, which must match
     its files exactly, is keyed by their times too: ``swgen.data.prepared.content_of``)."""
-    entries = [f"{relative_posix(entry.path, root)}\0{entry.size}" for entry in scan_files(root)]
+    entries = [
+        f"{relative_posix(entry.location, root)}\0{entry.size}" for entry in scan_files(root)
+    ]
     digest = hashlib.sha256("\n".join(sorted(entries)).encode("utf-8", "surrogateescape"))
     return len(entries), digest.hexdigest()[:16]

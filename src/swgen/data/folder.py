@@ -39,7 +39,7 @@ from swgen.data.prepared import (
     prepared_copy,
 )
 from swgen.errors import UserError
-from swgen.listing import scan_files
+from swgen.listing import relative_posix, scan_files
 from swgen.registry import DATASETS
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp"})
@@ -200,13 +200,14 @@ def square_crop(image: Image.Image, size: int) -> np.ndarray:
     return np.asarray(image.crop((left, top, left + size, top + size)), dtype=np.uint8)
 
 
-def subfolder_classes(folder: Path, paths: list[Path]) -> tuple[str, ...] | None:
-    """The class names the subfolders give (sorted), or ``None`` when the images are not all
-    under at least two subfolders (see the module docstring)."""
-    tops = {path.relative_to(folder).parts[0] for path in paths if path.parent != folder}
-    if len(tops) < 2 or any(path.parent == folder for path in paths):
+def subfolder_classes(relative: list[str]) -> tuple[str, ...] | None:
+    """The class names the subfolders give (sorted), or ``None`` when the images (``relative``:
+    their paths under the folder, POSIX form) are not all under at least two subfolders (see the
+    module docstring)."""
+    if any("/" not in name for name in relative):
         return None
-    return tuple(sorted(tops))
+    tops = {name.split("/", 1)[0] for name in relative}
+    return tuple(sorted(tops)) if len(tops) >= 2 else None
 
 
 # Bumped whenever decoding changes what a prepared copy holds, so older copies are not used.
@@ -243,9 +244,10 @@ def load_folder(folder: str | Path, config: DataConfig) -> FolderImages:
     channels = image_channels(config, 3)
     mode = "L" if channels == 1 else "RGB"
     files = scan_files(folder, IMAGE_SUFFIXES)
-    paths = [entry.path for entry in files]
+    paths = [entry.location for entry in files]  # strings: Paths only for the files decoded
+    relative = [relative_posix(path, folder) for path in paths]
     wanted = take_limit(config, len(paths)) if paths else 0
-    classes = subfolder_classes(folder, paths)
+    classes = subfolder_classes(relative)
     settings = {"reader": "folder", "size": size, "mode": mode, "limit": config.limit,
                 "decoder": DECODER}  # fmt: skip
 
@@ -253,17 +255,17 @@ def load_folder(folder: str | Path, config: DataConfig) -> FolderImages:
         decode = functools.partial(decode_square, size=size, mode=mode)
         labels: list[int] = []
         unreadable, too_large = 0, []
-        results = decode_in_order(decode, [str(p) for p in paths], f"preparing {folder.name}")
+        results = decode_in_order(decode, paths, f"preparing {folder.name}")
         with contextlib.closing(results):
-            for path, (status, pixels, caught) in zip(paths, results, strict=False):
+            for index, (status, pixels, caught) in enumerate(results):
                 for message in caught:
                     warnings.warn(message, stacklevel=4)
                 if status == "ok":
                     writer.append("images", pixels)
                     if classes is not None:
-                        labels.append(classes.index(path.relative_to(folder).parts[0]))
+                        labels.append(classes.index(relative[index].split("/", 1)[0]))
                 elif status == "too_large":
-                    too_large.append(ImageTooLarge(path))
+                    too_large.append(ImageTooLarge(Path(paths[index])))
                 else:
                     unreadable += 1
                 if writer.rows("images") == wanted:

@@ -89,7 +89,7 @@ def content_of(root: Path, entries: Iterable[FileEntry]) -> dict[str, Any]:
     digest = hashlib.sha256()
     count = 0
     for entry in entries:
-        line = f"{relative_posix(entry.path, root)}\0{entry.size}\0{entry.mtime_ns}\n"
+        line = f"{relative_posix(entry.location, root)}\0{entry.size}\0{entry.mtime_ns}\n"
         digest.update(line.encode("utf-8", "surrogateescape"))
         count += 1
     return {"files": count, "digest": digest.hexdigest()[:32]}
