@@ -208,6 +208,9 @@ def measure(
             run_env = {**env, "SWGEN_CACHE": str(cache)}
             folder = folders[count]
             prepare = measured([*SWGEN, "prepare", str(folder), "--size", str(size)], run_env, work)
+            # The copy is on disk before the run that opens it: otherwise the kernel's writeback
+            # of a just-written 10 GB copy competes with that run (a later run never sees it).
+            os.sync()
             run = work / "runs" / f"faces-{count}-{size}"
             shutil.rmtree(run, ignore_errors=True)
             train = measured(

@@ -37,7 +37,7 @@ LIMIT_MINUTES = 10.0
 def measure(probe_steps: int = 40) -> list[dict]:
     rows = []
     for model, data in PRESETS:
-        steps = resolve(flags={"model": model, "data": data}).train.steps
+        steps = resolve(flags={"model.name": model, "data.name": data}).train.steps
         rate = seconds_per_step(data, steps, ["--model", model], probe_steps=probe_steps)
         rows.append({"model": model, "data": data, "steps": steps, "seconds_per_step": rate,
                      "minutes": rate * steps / 60})  # fmt: skip

@@ -177,5 +177,9 @@ def folder_fingerprint(root: Path) -> tuple[int, str]:
     entries = [
         f"{relative_posix(entry.location, root)}\0{entry.size}" for entry in scan_files(root)
     ]
-    digest = hashlib.sha256("\n".join(sorted(entries)).encode("utf-8", "surrogateescape"))
+    entries.sort()
+    # The digest of the lines joined by "\n", fed line by line: no second copy of the listing.
+    digest = hashlib.sha256()
+    for index, line in enumerate(entries):
+        digest.update(("\n" if index else "").encode() + line.encode("utf-8", "surrogateescape"))
     return len(entries), digest.hexdigest()[:16]
