@@ -11,6 +11,7 @@ import json
 import multiprocessing
 import shutil
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -61,6 +62,18 @@ def run_side_by_side(jobs: list[dict], n_jobs: int) -> list[dict]:
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked torch threads
     with ProcessPoolExecutor(n_jobs, mp_context=context) as pool:
         return list(pool.map(train_and_evaluate, jobs))
+
+
+def section_main(doc: str, run: Callable[[Path, list[int], int | None, int], str]) -> None:
+    """The command line of a section script run alone: ``--seeds``, ``--steps``, ``--jobs`` and
+    ``--out`` (default ``benchmarks/results``); prints ``run``'s Markdown."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--steps", type=int, help="shorter budget than the presets (a smoke test)")
+    parser.add_argument("--jobs", type=int, default=2, help="runs side by side, one thread each")
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"))
+    args = parser.parse_args()
+    print(run(Path(args.out), args.seeds, args.steps, args.jobs))
 
 
 def add_section_arguments(parser: argparse.ArgumentParser, section: str) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cli_runs import add_section_arguments, run_side_by_side  # noqa: E402
+from cli_runs import add_section_arguments, run_side_by_side, section_main  # noqa: E402
 from progressive import mean_std  # noqa: E402  (mean ± std over seeds, as that section)
 
 RUNS = (("pix2pix", "digits-pairs", "paired"), ("cyclegan", "digits-recolour", "unpaired"))
@@ -97,13 +97,7 @@ def run_pix2pix(out: Path, seeds: list[int], steps: int | None = None, jobs: int
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--steps", type=int, help="shorter budget than the presets (a smoke test)")
-    parser.add_argument("--jobs", type=int, default=2, help="runs side by side, one thread each")
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"))
-    args = parser.parse_args()
-    print(run_pix2pix(Path(args.out), args.seeds, args.steps, args.jobs))
+    section_main(__doc__, run_pix2pix)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cli_runs import add_section_arguments, run_side_by_side  # noqa: E402
+from cli_runs import add_section_arguments, run_side_by_side, section_main  # noqa: E402
 from progressive import mean_std  # noqa: E402  (mean ± std over seeds, as that section)
 
 MODELS = ("cyclegan", "attention-gan")
@@ -93,13 +93,7 @@ def run_translation(out: Path, seeds: list[int], steps: int | None = None, jobs:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--steps", type=int, help="shorter budget than the preset (a smoke test)")
-    parser.add_argument("--jobs", type=int, default=2, help="runs side by side, one thread each")
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"))
-    args = parser.parse_args()
-    print(run_translation(Path(args.out), args.seeds, args.steps, args.jobs))
+    section_main(__doc__, run_translation)
 
 
 if __name__ == "__main__":
